@@ -1,0 +1,50 @@
+/*
+ * Listening sockets for QMP monitors and the qtest front end:
+ * "unix:PATH" (created 0600, a stale socket file replaced, a live one
+ * refused), "tcp:HOST:PORT", or an inherited listening fd.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <gio/gio.h>
+
+typedef enum ListenKind {
+    LISTEN_UNIX,
+    LISTEN_TCP,
+    LISTEN_FD,
+} ListenKind;
+
+typedef struct ListenAddress {
+    ListenKind kind;
+    char *path; /* LISTEN_UNIX: absolute */
+    char *host; /* LISTEN_TCP */
+    uint16_t port;
+    int fd; /* LISTEN_FD */
+} ListenAddress;
+
+/* Parses "unix:PATH" or "tcp:HOST:PORT" (HOST may be [v6]). */
+ListenAddress *listen_address_parse(const char *text, GError **error);
+ListenAddress *listen_address_new_fd(int fd);
+void listen_address_free(ListenAddress *addr);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ListenAddress, listen_address_free)
+
+typedef struct Listener Listener;
+
+/* Called for each accepted connection; the callee owns conn. */
+typedef void (*ListenerAcceptFunc)(GSocket *conn, void *opaque);
+
+/* Binds and listens now; accepts from the default main context. */
+Listener *listener_new(const ListenAddress *addr, ListenerAcceptFunc func,
+                       void *opaque, GError **error);
+
+/* Stops accepting, closes, and unlinks a unix socket it created. */
+void listener_free(Listener *listener);
+
+/* Connected-client bookkeeping, for query-chardev's "disconnected:". */
+void listener_client_opened(Listener *listener);
+void listener_client_closed(Listener *listener);
+
+/* QEMU's chardev filename: "unix:PATH,server=on", "disconnected:tcp:..." */
+char *listener_chardev_filename(const Listener *listener);

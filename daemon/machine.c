@@ -1,0 +1,240 @@
+/*
+ * The machine's run state, its listeners and its chardev list.  Run-state
+ * changes follow QEMU 7.2 (softmmu/runstate.c, cpus.c): STOP and RESUME
+ * only on real transitions, stop/cont in inmigrate only decide what the
+ * migration ends in, and a reset of a stopped machine leaves it in
+ * prelaunch.
+ */
+#include "config.h"
+
+#define G_LOG_DOMAIN "devmodeld-machine"
+
+#include <string.h>
+
+#include <gio/gio.h>
+
+#include "daemon/machine.h"
+
+typedef struct MachineListener {
+    MachineListenerFunc func;
+    void *opaque;
+} MachineListener;
+
+static const char *const machine_type_names[MACHINE_TYPE_MAX] = {
+    [MACHINE_TYPE_XENFV] = "xenfv",
+    [MACHINE_TYPE_PC] = "pc",
+};
+
+static const char *const shutdown_cause_names[SHUTDOWN_CAUSE_MAX] = {
+    [SHUTDOWN_CAUSE_NONE] = "none",
+    [SHUTDOWN_CAUSE_HOST_ERROR] = "host-error",
+    [SHUTDOWN_CAUSE_HOST_QMP_QUIT] = "host-qmp-quit",
+    [SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET] = "host-qmp-system-reset",
+    [SHUTDOWN_CAUSE_HOST_SIGNAL] = "host-signal",
+    [SHUTDOWN_CAUSE_HOST_UI] = "host-ui",
+    [SHUTDOWN_CAUSE_GUEST_SHUTDOWN] = "guest-shutdown",
+    [SHUTDOWN_CAUSE_GUEST_RESET] = "guest-reset",
+    [SHUTDOWN_CAUSE_GUEST_PANIC] = "guest-panic",
+    [SHUTDOWN_CAUSE_SUBSYSTEM_RESET] = "subsystem-reset",
+};
+
+const char *machine_type_name(MachineType type)
+{
+    return (unsigned)type < MACHINE_TYPE_MAX ? machine_type_names[type] : NULL;
+}
+
+bool machine_type_from_name(const char *name, MachineType *ret_type)
+{
+    for (unsigned i = 0; i < MACHINE_TYPE_MAX; i++) {
+        if (strcmp(machine_type_names[i], name) == 0) {
+            *ret_type = (MachineType)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *shutdown_cause_name(ShutdownCause cause)
+{
+    return (unsigned)cause < SHUTDOWN_CAUSE_MAX ? shutdown_cause_names[cause]
+                                                : NULL;
+}
+
+static void machine_chardev_free(gpointer data)
+{
+    MachineChardev *chardev = data;
+
+    g_free(chardev->label);
+    g_free(chardev);
+}
+
+Machine *machine_new(MachineType type, uint32_t domid, unsigned vcpus)
+{
+    Machine *machine = g_new0(Machine, 1);
+
+    machine->type = type;
+    machine->domid = domid;
+    machine->vcpus = vcpus;
+    machine->runstate = RUN_STATE_PRELAUNCH;
+    machine->fdsets = fdsets_new();
+    machine->chardevs = g_ptr_array_new_with_free_func(machine_chardev_free);
+    machine->listeners = g_array_new(FALSE, FALSE, sizeof(MachineListener));
+    return machine;
+}
+
+void machine_free(Machine *machine)
+{
+    if (machine == NULL) {
+        return;
+    }
+    fdsets_free(machine->fdsets);
+    g_ptr_array_unref(machine->chardevs);
+    g_array_unref(machine->listeners);
+    g_free(machine);
+}
+
+void machine_add_listener(Machine *machine, MachineListenerFunc func,
+                          void *opaque)
+{
+    MachineListener listener = { func, opaque };
+
+    g_array_append_val(machine->listeners, listener);
+}
+
+void machine_remove_listener(Machine *machine, MachineListenerFunc func,
+                             void *opaque)
+{
+    for (guint i = 0; i < machine->listeners->len; i++) {
+        MachineListener *l =
+            &g_array_index(machine->listeners, MachineListener, i);
+        if (l->func == func && l->opaque == opaque) {
+            g_array_remove_index(machine->listeners, i);
+            return;
+        }
+    }
+}
+
+static void machine_notify(Machine *machine, MachineEventKind kind,
+                           ShutdownCause cause)
+{
+    MachineEvent event = { kind, cause };
+
+    for (guint i = 0; i < machine->listeners->len; i++) {
+        MachineListener *l =
+            &g_array_index(machine->listeners, MachineListener, i);
+        l->func(&event, l->opaque);
+    }
+}
+
+void machine_add_chardev(Machine *machine, const char *label, Listener *l)
+{
+    MachineChardev *chardev = g_new0(MachineChardev, 1);
+
+    chardev->label = g_strdup(label);
+    chardev->listener = l;
+    g_ptr_array_add(machine->chardevs, chardev);
+}
+
+void machine_remove_chardev(Machine *machine, Listener *l)
+{
+    for (guint i = 0; i < machine->chardevs->len; i++) {
+        MachineChardev *chardev = g_ptr_array_index(machine->chardevs, i);
+        if (chardev->listener == l) {
+            g_ptr_array_remove_index(machine->chardevs, i);
+            return;
+        }
+    }
+}
+
+bool machine_is_running(const Machine *machine)
+{
+    return machine->runstate == RUN_STATE_RUNNING;
+}
+
+bool machine_set_runstate(Machine *machine, RunState state)
+{
+    RunState old = machine->runstate;
+
+    if (old == state) {
+        return true;
+    }
+    if (!runstate_transition_allowed(old, state)) {
+        g_warning("invalid run-state transition %s -> %s", runstate_name(old),
+                  runstate_name(state));
+        return false;
+    }
+    machine->runstate = state;
+    g_info("run state %s -> %s", runstate_name(old), runstate_name(state));
+    if (old == RUN_STATE_RUNNING) {
+        machine_notify(machine, MACHINE_EVENT_STOP, SHUTDOWN_CAUSE_NONE);
+    } else if (state == RUN_STATE_RUNNING) {
+        machine_notify(machine, MACHINE_EVENT_RESUME, SHUTDOWN_CAUSE_NONE);
+    }
+    return true;
+}
+
+void machine_start(Machine *machine, bool paused, bool incoming)
+{
+    machine->autostart = !paused;
+    if (incoming) {
+        machine->runstate = RUN_STATE_INMIGRATE;
+    } else if (paused) {
+        machine->runstate = RUN_STATE_PRELAUNCH;
+    } else {
+        machine->runstate = RUN_STATE_RUNNING;
+    }
+}
+
+void machine_stop(Machine *machine)
+{
+    if (machine->runstate == RUN_STATE_INMIGRATE) {
+        machine->autostart = false;
+        return;
+    }
+    if (machine_is_running(machine)) {
+        machine_set_runstate(machine, RUN_STATE_PAUSED);
+    }
+}
+
+bool machine_cont(Machine *machine, GError **error)
+{
+    if (runstate_needs_reset(machine->runstate)) {
+        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                            "Resetting the Virtual Machine is required");
+        return false;
+    }
+    if (machine->runstate == RUN_STATE_INMIGRATE) {
+        machine->autostart = true;
+        return true;
+    }
+    if (!machine_set_runstate(machine, RUN_STATE_RUNNING)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "Cannot continue from state '%s'",
+                    runstate_name(machine->runstate));
+        return false;
+    }
+    return true;
+}
+
+void machine_reset(Machine *machine, ShutdownCause cause)
+{
+    machine_notify(machine, MACHINE_EVENT_RESET, cause);
+    switch (machine->runstate) {
+    case RUN_STATE_RUNNING:
+    case RUN_STATE_INMIGRATE:
+    case RUN_STATE_FINISH_MIGRATE:
+        break;
+    default:
+        machine_set_runstate(machine, RUN_STATE_PRELAUNCH);
+        break;
+    }
+}
+
+void machine_quit(Machine *machine, ShutdownCause cause)
+{
+    if (machine->quit_requested) {
+        return;
+    }
+    machine->quit_requested = true;
+    machine_notify(machine, MACHINE_EVENT_SHUTDOWN, cause);
+}

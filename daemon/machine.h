@@ -1,0 +1,108 @@
+/*
+ * The machine: one per daemon.  It owns the run state and the fd sets,
+ * knows its chardevs (for query-chardev), and tells its listeners about
+ * STOP, RESUME, RESET and SHUTDOWN.  Devices arrive in later issues.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "daemon/fdset.h"
+#include "daemon/runstate.h"
+
+typedef struct Listener Listener;
+
+typedef enum MachineType {
+    MACHINE_TYPE_XENFV, /* what libxl starts: QEMU's xenfv = pc-i440fx-3.1 */
+    MACHINE_TYPE_PC,    /* QEMU 7.2's pc = pc-i440fx-7.2 */
+    MACHINE_TYPE_MAX
+} MachineType;
+
+/* QEMU's ShutdownCause, in schema order. */
+typedef enum ShutdownCause {
+    SHUTDOWN_CAUSE_NONE,
+    SHUTDOWN_CAUSE_HOST_ERROR,
+    SHUTDOWN_CAUSE_HOST_QMP_QUIT,
+    SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET,
+    SHUTDOWN_CAUSE_HOST_SIGNAL,
+    SHUTDOWN_CAUSE_HOST_UI,
+    SHUTDOWN_CAUSE_GUEST_SHUTDOWN,
+    SHUTDOWN_CAUSE_GUEST_RESET,
+    SHUTDOWN_CAUSE_GUEST_PANIC,
+    SHUTDOWN_CAUSE_SUBSYSTEM_RESET,
+    SHUTDOWN_CAUSE_MAX
+} ShutdownCause;
+
+typedef enum MachineEventKind {
+    MACHINE_EVENT_STOP,
+    MACHINE_EVENT_RESUME,
+    MACHINE_EVENT_RESET,    /* cause is set */
+    MACHINE_EVENT_SHUTDOWN, /* cause is set; the daemon is about to exit */
+} MachineEventKind;
+
+typedef struct MachineEvent {
+    MachineEventKind kind;
+    ShutdownCause cause;
+} MachineEvent;
+
+typedef void (*MachineListenerFunc)(const MachineEvent *event, void *opaque);
+
+typedef struct MachineChardev {
+    char *label;
+    Listener *listener;
+} MachineChardev;
+
+typedef struct Machine {
+    MachineType type;
+    uint32_t domid;
+    unsigned vcpus;
+    RunState runstate;
+    bool autostart; /* what an incoming migration ends in: running or not */
+    bool quit_requested;
+    FdSets *fdsets;
+    GPtrArray *chardevs;  /* MachineChardev *, in creation order */
+    GArray *listeners;    /* MachineListener */
+    unsigned monitor_count; /* for compat_monitorN labels */
+} Machine;
+
+Machine *machine_new(MachineType type, uint32_t domid, unsigned vcpus);
+void machine_free(Machine *machine);
+
+void machine_add_listener(Machine *machine, MachineListenerFunc func,
+                          void *opaque);
+void machine_remove_listener(Machine *machine, MachineListenerFunc func,
+                             void *opaque);
+
+/* Registers a chardev for query-chardev; the machine does not own l. */
+void machine_add_chardev(Machine *machine, const char *label, Listener *l);
+void machine_remove_chardev(Machine *machine, Listener *l);
+
+/* The initial state: prelaunch (-S), inmigrate (--incoming) or running. */
+void machine_start(Machine *machine, bool paused, bool incoming);
+
+bool machine_is_running(const Machine *machine);
+
+/* QMP stop: running → paused with STOP; in inmigrate, stay paused later. */
+void machine_stop(Machine *machine);
+
+/* QMP cont: → running with RESUME; in inmigrate, run when it ends. */
+bool machine_cont(Machine *machine, GError **error);
+
+/* A reset (RESET event); a stopped machine is left in prelaunch as QEMU. */
+void machine_reset(Machine *machine, ShutdownCause cause);
+
+/* Announces SHUTDOWN and asks the main loop to end. */
+void machine_quit(Machine *machine, ShutdownCause cause);
+
+/*
+ * Moves to state, emitting STOP/RESUME when running starts or ends.  False
+ * (and a warning) when QEMU's table does not allow the move.
+ */
+bool machine_set_runstate(Machine *machine, RunState state);
+
+const char *machine_type_name(MachineType type);
+bool machine_type_from_name(const char *name, MachineType *ret_type);
+const char *shutdown_cause_name(ShutdownCause cause);

@@ -1,0 +1,189 @@
+/*
+ * devmodeld: options, the main loop, signals.  Everything else lives in
+ * libdevmodel; this file only wires it together.
+ */
+#include "config.h"
+
+#define G_LOG_DOMAIN "devmodeld"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib.h>
+
+#include "daemon/log.h"
+#include "daemon/machine.h"
+#include "daemon/options.h"
+#include "daemon/pidfile.h"
+#include "daemon/qtest.h"
+#include "qmp/server.h"
+
+enum {
+    EXIT_USAGE = 2,
+};
+
+typedef struct Daemon {
+    DaemonOptions opts;
+    GMainLoop *loop;
+    Machine *machine;
+    QmpServer *qmp;
+    QtestServer *qtest;
+    Pidfile *pidfile;
+    int ready_fd; /* --daemonize: the parent waits for one byte here */
+} Daemon;
+
+static gboolean on_signal(gpointer data)
+{
+    Daemon *daemon = data;
+
+    g_message("signal received, shutting down");
+    machine_quit(daemon->machine, SHUTDOWN_CAUSE_HOST_SIGNAL);
+    return G_SOURCE_CONTINUE;
+}
+
+static void on_machine_event(const MachineEvent *event, void *opaque)
+{
+    Daemon *daemon = opaque;
+
+    if (event->kind == MACHINE_EVENT_SHUTDOWN) {
+        g_main_loop_quit(daemon->loop);
+    }
+}
+
+/*
+ * Forks; the parent returns only to exit, with 0 once the child reports
+ * that every socket listens, 1 if the child failed first.
+ */
+static void daemonize_fork(Daemon *daemon)
+{
+    int fds[2];
+    char byte = 0;
+
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        fprintf(stderr, "devmodeld: pipe: %s\n", g_strerror(errno));
+        exit(EXIT_FAILURE);
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "devmodeld: fork: %s\n", g_strerror(errno));
+        exit(EXIT_FAILURE);
+    }
+    if (pid > 0) {
+        close(fds[1]);
+        exit(read(fds[0], &byte, 1) == 1 ? EXIT_SUCCESS : EXIT_FAILURE);
+    }
+    close(fds[0]);
+    setsid();
+    daemon->ready_fd = fds[1];
+}
+
+static void daemonize_finish(Daemon *daemon)
+{
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        close(null);
+    }
+    if (chdir("/") != 0) {
+        g_warning("chdir /: %s", g_strerror(errno));
+    }
+    if (write(daemon->ready_fd, "R", 1) != 1) {
+        g_warning("cannot tell the parent we are ready");
+    }
+    close(daemon->ready_fd);
+    daemon->ready_fd = -1;
+}
+
+static bool daemon_setup(Daemon *daemon, GError **error)
+{
+    DaemonOptions *opts = &daemon->opts;
+
+    if (opts->pidfile != NULL) {
+        daemon->pidfile = pidfile_create(opts->pidfile, error);
+        if (daemon->pidfile == NULL) {
+            return false;
+        }
+    }
+    daemon->machine = machine_new(opts->machine, opts->domid, opts->vcpus);
+    machine_start(daemon->machine, opts->paused, opts->incoming);
+    machine_add_listener(daemon->machine, on_machine_event, daemon);
+
+    daemon->qmp = qmp_server_new(daemon->machine);
+    for (guint i = 0; i < opts->qmp->len; i++) {
+        if (!qmp_server_add_monitor(daemon->qmp,
+                                    g_ptr_array_index(opts->qmp, i), error)) {
+            return false;
+        }
+    }
+    if (opts->qtest != NULL) {
+        daemon->qtest =
+            qtest_server_new(daemon->machine, opts->qtest, error);
+        if (daemon->qtest == NULL) {
+            return false;
+        }
+    }
+    return daemon->pidfile == NULL || pidfile_write(daemon->pidfile, error);
+}
+
+static void daemon_teardown(Daemon *daemon)
+{
+    qmp_server_free(daemon->qmp);
+    qtest_server_free(daemon->qtest);
+    machine_free(daemon->machine);
+    pidfile_remove(daemon->pidfile);
+    if (daemon->loop != NULL) {
+        g_main_loop_unref(daemon->loop);
+    }
+    daemon_options_clear(&daemon->opts);
+}
+
+int main(int argc, char **argv)
+{
+    Daemon daemon = { .ready_fd = -1 };
+    g_autoptr(GError) error = NULL;
+
+    if (!daemon_options_parse(&daemon.opts, argc, argv, &error)) {
+        fprintf(stderr, "devmodeld: %s\n", error->message);
+        daemon_options_clear(&daemon.opts);
+        return EXIT_USAGE;
+    }
+    if (daemon.opts.show_version) {
+        printf("devmodeld %s (QMP dialect of QEMU %d.%d.%d)\n",
+               PACKAGE_VERSION, QMP_QEMU_MAJOR, QMP_QEMU_MINOR,
+               QMP_QEMU_MICRO);
+        daemon_options_clear(&daemon.opts);
+        return EXIT_SUCCESS;
+    }
+    log_setup(daemon.opts.log_level, daemon.opts.daemonize);
+    signal(SIGPIPE, SIG_IGN);
+    if (daemon.opts.daemonize) {
+        daemonize_fork(&daemon);
+    }
+
+    daemon.loop = g_main_loop_new(NULL, FALSE);
+    if (!daemon_setup(&daemon, &error)) {
+        g_critical("%s", error->message);
+        daemon_teardown(&daemon);
+        return EXIT_FAILURE;
+    }
+    g_unix_signal_add(SIGTERM, on_signal, &daemon);
+    g_unix_signal_add(SIGINT, on_signal, &daemon);
+    g_unix_signal_add(SIGHUP, on_signal, &daemon);
+
+    g_message("devmodeld %s ready: machine %s, domain %u, %s",
+              PACKAGE_VERSION, machine_type_name(daemon.opts.machine),
+              daemon.opts.domid, runstate_name(daemon.machine->runstate));
+    if (daemon.opts.daemonize) {
+        daemonize_finish(&daemon);
+    }
+    g_main_loop_run(daemon.loop);
+    daemon_teardown(&daemon);
+    return EXIT_SUCCESS;
+}

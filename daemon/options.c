@@ -1,0 +1,254 @@
+/*
+ * Command-line parsing with GOption.  Values are checked here, so that
+ * main() only ever sees a coherent configuration.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "daemon/options.h"
+
+static bool parse_uint(const char *option, const char *text, guint64 max,
+                       guint64 *ret_value, GError **error)
+{
+    char *end = NULL;
+    guint64 value;
+
+    errno = 0;
+    value = g_ascii_strtoull(text, &end, 0);
+    if (text[0] < '0' || text[0] > '9' || errno != 0 || *end != '\0' ||
+        value > max) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s: '%s' is not a number from 0 to %" G_GUINT64_FORMAT,
+                    option, text, max);
+        return false;
+    }
+    *ret_value = value;
+    return true;
+}
+
+bool log_level_from_name(const char *name, GLogLevelFlags *ret_level)
+{
+    static const struct {
+        const char *name;
+        GLogLevelFlags level;
+    } levels[] = {
+        { "error", G_LOG_LEVEL_CRITICAL }, { "warning", G_LOG_LEVEL_WARNING },
+        { "message", G_LOG_LEVEL_MESSAGE }, { "info", G_LOG_LEVEL_INFO },
+        { "debug", G_LOG_LEVEL_DEBUG },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(levels); i++) {
+        if (strcmp(levels[i].name, name) == 0) {
+            *ret_level = levels[i].level;
+            return true;
+        }
+    }
+    return false;
+}
+
+static gboolean add_qmp(const char *option, const char *value, gpointer data,
+                        GError **error)
+{
+    DaemonOptions *opts = data;
+    ListenAddress *addr = listen_address_parse(value, error);
+
+    if (addr == NULL) {
+        g_prefix_error(error, "%s: ", option);
+        return FALSE;
+    }
+    g_ptr_array_add(opts->qmp, addr);
+    return TRUE;
+}
+
+static gboolean add_qmp_fd(const char *option, const char *value,
+                           gpointer data, GError **error)
+{
+    DaemonOptions *opts = data;
+    guint64 fd;
+
+    if (!parse_uint(option, value, G_MAXINT, &fd, error)) {
+        return FALSE;
+    }
+    if (fd <= 2) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s: fd %s is standard input, output or error", option,
+                    value);
+        return FALSE;
+    }
+    g_ptr_array_add(opts->qmp, listen_address_new_fd((int)fd));
+    return TRUE;
+}
+
+static gboolean set_qtest(const char *option, const char *value,
+                          gpointer data, GError **error)
+{
+    DaemonOptions *opts = data;
+    ListenAddress *addr = listen_address_parse(value, error);
+
+    if (addr == NULL) {
+        g_prefix_error(error, "%s: ", option);
+        return FALSE;
+    }
+    if (addr->kind != LISTEN_UNIX) {
+        listen_address_free(addr);
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s: '%s': only unix:PATH is supported", option, value);
+        return FALSE;
+    }
+    listen_address_free(opts->qtest);
+    opts->qtest = addr;
+    return TRUE;
+}
+
+static gboolean set_domid(const char *option, const char *value,
+                          gpointer data, GError **error)
+{
+    DaemonOptions *opts = data;
+    guint64 domid;
+
+    if (!parse_uint(option, value, OPTIONS_MAX_DOMID, &domid, error)) {
+        return FALSE;
+    }
+    opts->domid = (uint32_t)domid;
+    return TRUE;
+}
+
+static gboolean set_vcpus(const char *option, const char *value,
+                          gpointer data, GError **error)
+{
+    DaemonOptions *opts = data;
+    guint64 vcpus;
+
+    if (!parse_uint(option, value, OPTIONS_MAX_VCPUS, &vcpus, error)) {
+        return FALSE;
+    }
+    if (vcpus == 0) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s: there must be at least one vCPU", option);
+        return FALSE;
+    }
+    opts->vcpus = (unsigned)vcpus;
+    return TRUE;
+}
+
+static gboolean set_machine(const char *option, const char *value,
+                            gpointer data, GError **error)
+{
+    DaemonOptions *opts = data;
+
+    if (!machine_type_from_name(value, &opts->machine)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s: '%s' is not a machine type (xenfv or pc)", option,
+                    value);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean set_log_level(const char *option, const char *value,
+                              gpointer data, GError **error)
+{
+    DaemonOptions *opts = data;
+
+    if (!log_level_from_name(value, &opts->log_level)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s: '%s' is not one of error, warning, message, info, "
+                    "debug",
+                    option, value);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
+                          GError **error)
+{
+    gboolean paused = FALSE, incoming = FALSE, daemonize = FALSE;
+    gboolean version = FALSE;
+    char *pidfile = NULL;
+    const GOptionEntry entries[] = {
+        { "qmp", 0, 0, G_OPTION_ARG_CALLBACK, add_qmp,
+          "QMP monitor on a socket (repeatable)",
+          "unix:PATH|tcp:HOST:PORT" },
+        { "qmp-fd", 0, 0, G_OPTION_ARG_CALLBACK, add_qmp_fd,
+          "QMP monitor on an inherited listening socket", "FD" },
+        { "qtest", 0, 0, G_OPTION_ARG_CALLBACK, set_qtest,
+          "qtest device I/O front end", "unix:PATH" },
+        { "domid", 0, 0, G_OPTION_ARG_CALLBACK, set_domid,
+          "Xen domain id of the guest (default 0)", "N" },
+        { "machine", 0, 0, G_OPTION_ARG_CALLBACK, set_machine,
+          "machine type: xenfv (default) or pc", "TYPE" },
+        { "paused", 'S', 0, G_OPTION_ARG_NONE, &paused,
+          "start in the prelaunch state", NULL },
+        { "incoming", 0, 0, G_OPTION_ARG_NONE, &incoming,
+          "start in the inmigrate state", NULL },
+        { "vcpus", 0, 0, G_OPTION_ARG_CALLBACK, set_vcpus,
+          "number of vCPUs (default 1)", "N" },
+        { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &pidfile,
+          "write the process id to PATH", "PATH" },
+        { "daemonize", 0, 0, G_OPTION_ARG_NONE, &daemonize,
+          "run in the background once every socket listens", NULL },
+        { "log-level", 0, 0, G_OPTION_ARG_CALLBACK, set_log_level,
+          "error, warning, message (default), info or debug", "LEVEL" },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &version,
+          "print the version and exit", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+
+    memset(opts, 0, sizeof(*opts));
+    opts->qmp = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)listen_address_free);
+    opts->machine = MACHINE_TYPE_XENFV;
+    opts->vcpus = 1;
+    opts->log_level = G_LOG_LEVEL_MESSAGE;
+
+    g_autoptr(GOptionContext) context =
+        g_option_context_new("- Xen HVM device model");
+    GOptionGroup *group = g_option_group_new(
+        "devmodeld", "devmodeld options", "devmodeld options", opts, NULL);
+    g_option_group_add_entries(group, entries);
+    g_option_context_set_main_group(context, group);
+    g_option_context_set_summary(
+        context, "Emulates the i8042, PIIX3 IDE and Cirrus VGA of a Xen HVM "
+                 "guest and serves QMP.");
+
+    /* GOption rearranges the array; parse a copy, keep the caller's. */
+    g_auto(GStrv) args = g_new0(char *, (gsize)argc + 1);
+    for (int i = 0; i < argc; i++) {
+        args[i] = g_strdup(argv[i]);
+    }
+    bool ok = g_option_context_parse_strv(context, &args, error);
+    if (ok && args[0] != NULL && args[1] != NULL) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                    "unexpected argument '%s'", args[1]);
+        ok = false;
+    }
+    opts->paused = paused;
+    opts->incoming = incoming;
+    opts->daemonize = daemonize;
+    opts->show_version = version;
+    if (pidfile != NULL) {
+        opts->pidfile = g_canonicalize_filename(pidfile, NULL);
+        g_free(pidfile);
+    }
+    if (ok && !opts->show_version && opts->qmp->len == 0) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                    "at least one --qmp or --qmp-fd is needed");
+        ok = false;
+    }
+    return ok;
+}
+
+void daemon_options_clear(DaemonOptions *opts)
+{
+    if (opts->qmp != NULL) {
+        g_ptr_array_unref(opts->qmp);
+    }
+    listen_address_free(opts->qtest);
+    g_free(opts->pidfile);
+    memset(opts, 0, sizeof(*opts));
+}

@@ -1,0 +1,44 @@
+/*
+ * devmodeld's command line, parsed and checked into one struct before
+ * anything is created.  Every error is one line naming the option.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "daemon/listener.h"
+#include "daemon/machine.h"
+
+enum {
+    OPTIONS_MAX_VCPUS = 128, /* HVM_MAX_VCPUS */
+    OPTIONS_MAX_DOMID = 0x7FEF, /* DOMID_FIRST_RESERVED - 1 */
+};
+
+typedef struct DaemonOptions {
+    GPtrArray *qmp;     /* ListenAddress *, in command-line order */
+    ListenAddress *qtest; /* NULL when not given */
+    uint32_t domid;
+    MachineType machine;
+    bool paused;
+    bool incoming;
+    unsigned vcpus;
+    char *pidfile;
+    bool daemonize;
+    GLogLevelFlags log_level; /* the least severe level printed */
+    bool show_version;
+} DaemonOptions;
+
+/*
+ * Parses argv (which must hold no positional arguments).  On error,
+ * error->message is the one line to print; --help prints and exits as
+ * GOption does.
+ */
+bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
+                          GError **error);
+void daemon_options_clear(DaemonOptions *opts);
+
+/* "error", "warning", "message", "info", "debug". */
+bool log_level_from_name(const char *name, GLogLevelFlags *ret_level);

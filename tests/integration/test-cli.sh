@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# devmodeld's command line: --version, --help, bad options (one stderr line,
+# exit 2), socket files (mode 0600, stale replaced, live refused), --pidfile,
+# signals (exit 0, sockets unlinked), --daemonize (returns when ready),
+# --qtest socket.
+# Exit 0 pass, 1 fail.  Last line: "N passed, M failed".
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+DEVMODELD=${DEVMODELD:-$top/devmodeld}
+if [ ! -x "$DEVMODELD" ]; then
+    echo "FAIL: devmodeld not found at $DEVMODELD"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL - $1${2:+: $2}"; }
+check() { # check "description" command...
+    local what=$1; shift
+    if "$@"; then ok "$what"; else bad "$what"; fi
+}
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/dmtest-cli.XXXXXX")
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do
+        if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null; fi
+    done
+    wait 2>/dev/null
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+# greets PATH: 0 when a QMP greeting arrives on the unix socket within 2 s.
+greets() {
+    python3 - "$1" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(2)
+try:
+    s.connect(sys.argv[1])
+    buf = b""
+    while b"\r\n" not in buf:
+        d = s.recv(4096)
+        if not d:
+            sys.exit(1)
+        buf += d
+    sys.exit(0 if buf.startswith(b'{"QMP"') else 1)
+except OSError:
+    sys.exit(1)
+EOF
+}
+
+# qtest_line PATH LINE: prints the first reply line of the qtest socket.
+qtest_line() {
+    python3 - "$1" "$2" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(2)
+try:
+    s.connect(sys.argv[1])
+    s.sendall(sys.argv[2].encode() + b"\n")
+    buf = b""
+    while b"\n" not in buf:
+        d = s.recv(4096)
+        if not d:
+            break
+        buf += d
+    sys.stdout.write(buf.split(b"\n")[0].decode("ascii", "replace"))
+except OSError as e:
+    sys.stdout.write("error: %s" % e)
+EOF
+}
+
+# wait_ready PID PATH...: bounded wait until every socket greets (or PID dies).
+wait_ready() {
+    local p=$1; shift
+    local path
+    for path in "$@"; do
+        local i
+        for i in $(seq 1 200); do
+            kill -0 "$p" 2>/dev/null || return 1
+            [ -S "$path" ] && greets "$path" && break
+            sleep 0.05
+        done
+        [ "$i" -lt 200 ] || return 1
+    done
+}
+
+# wait_exit PID: bounded wait; prints the exit status, or "timeout".
+wait_exit() {
+    local p=$1 i
+    for i in $(seq 1 100); do
+        if ! kill -0 "$p" 2>/dev/null; then wait "$p" 2>/dev/null; echo $?; return; fi
+        sleep 0.05
+    done
+    echo timeout
+}
+
+# wait_gone PID: bounded wait for a process that is not our child.
+wait_gone() {
+    local p=$1 i
+    for i in $(seq 1 100); do
+        kill -0 "$p" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# ---------------------------------------------------------------- --version, --help
+out=$(timeout 5 "$DEVMODELD" --version 2>"$dir/err"); rc=$?
+check "--version exits 0" test $rc -eq 0
+check "--version prints 'devmodeld VERSION'" bash -c '[[ $1 =~ devmodeld[[:space:]]+[0-9]+\.[0-9]+\.[0-9]+ ]]' _ "$out"
+check "--version writes nothing to stderr" test ! -s "$dir/err"
+out=$(timeout 5 "$DEVMODELD" --help 2>"$dir/err"); rc=$?
+check "--help exits 0" test $rc -eq 0
+for opt in --qmp --qmp-fd --qtest --domid --machine --paused --incoming --vcpus --pidfile \
+           --daemonize --log-level --version --help; do
+    case $out in *"$opt"*) ok "--help mentions $opt" ;; *) bad "--help mentions $opt" ;; esac
+done
+
+# ---------------------------------------------------------------- bad options
+badopt() { # badopt "description" args...
+    local what=$1; shift
+    local sock=$dir/bad.sock
+    timeout 5 "$DEVMODELD" --qmp "unix:$sock" "$@" >"$dir/out" 2>"$dir/err"
+    local rc=$?
+    local lines
+    lines=$(wc -l <"$dir/err")
+    check "$what: exit status 2" test $rc -eq 2
+    check "$what: exactly one line on stderr" test "$lines" -eq 1 -a -s "$dir/err"
+    check "$what: nothing on stdout" test ! -s "$dir/out"
+    check "$what: no socket left behind" test ! -e "$sock"
+    echo "#   stderr: $(head -c 200 "$dir/err")"
+}
+badopt "unknown option --bogus" --bogus
+badopt "--vcpus abc" --vcpus abc
+badopt "--qmp bogus:x" --qmp bogus:x
+badopt "--machine foo" --machine foo
+badopt "--log-level loud" --log-level loud
+badopt "--vcpus without a value" --vcpus
+badopt "--domid abc" --domid abc
+badopt "stray positional argument" stray
+
+# ---------------------------------------------------------------- sockets
+S1=$dir/a.sock
+S2=$dir/b.sock
+QT=$dir/qtest.sock
+(umask 000; exec "$DEVMODELD" --qmp "unix:$S1" --qmp "unix:$S2" --qtest "unix:$QT" \
+    --domid 7 --machine pc --vcpus 2 --log-level debug 2>"$dir/err1") &
+p=$!; pids+=("$p")
+if wait_ready "$p" "$S1" "$S2"; then ok "two --qmp sockets and --qtest listen"; else
+    bad "daemon ready with two --qmp sockets" "$(head -c 500 "$dir/err1")"; fi
+check "QMP socket mode 0600 (even with umask 000)" test "$(stat -c %a "$S1")" = 600
+check "second QMP socket mode 0600" test "$(stat -c %a "$S2")" = 600
+check "qtest socket exists" test -S "$QT"
+check "qtest socket mode 0600" test "$(stat -c %a "$QT" 2>/dev/null)" = 600
+reply=$(qtest_line "$QT" endianness)
+check "qtest: endianness -> OK little" test "$reply" = "OK little"
+# live socket refused: a second daemon on the same path fails, the first keeps it
+timeout 5 "$DEVMODELD" --qmp "unix:$S1" >/dev/null 2>"$dir/err2"; rc=$?
+check "second daemon on a live socket fails (status $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+check "its error is reported on stderr" test -s "$dir/err2"
+check "the first daemon still owns and serves the socket" greets "$S1"
+# SIGHUP: libxl's destroy
+kill -HUP "$p"
+rc=$(wait_exit "$p")
+check "SIGHUP -> exit status 0" test "$rc" = 0
+check "SIGHUP: QMP sockets unlinked" test ! -e "$S1" -a ! -e "$S2"
+check "SIGHUP: qtest socket unlinked" test ! -e "$QT"
+
+# stale socket file replaced
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()' "$S1"
+check "a stale socket file exists before start" test -S "$S1"
+"$DEVMODELD" --qmp "unix:$S1" 2>"$dir/err3" &
+p=$!; pids+=("$p")
+if wait_ready "$p" "$S1"; then ok "stale socket replaced, daemon serves it"; else
+    bad "stale socket replaced" "$(head -c 500 "$dir/err3")"; fi
+kill -INT "$p"
+rc=$(wait_exit "$p")
+check "SIGINT -> exit status 0" test "$rc" = 0
+check "SIGINT: socket unlinked" test ! -e "$S1"
+
+# ---------------------------------------------------------------- --pidfile
+PF=$dir/dm.pid
+"$DEVMODELD" --qmp "unix:$S1" --pidfile "$PF" 2>"$dir/err4" &
+p=$!; pids+=("$p")
+wait_ready "$p" "$S1"
+check "--pidfile written" test -f "$PF"
+check "--pidfile holds the daemon's pid" test "$(tr -d ' \n' <"$PF" 2>/dev/null)" = "$p"
+kill -TERM "$p"
+rc=$(wait_exit "$p")
+check "SIGTERM -> exit status 0" test "$rc" = 0
+check "SIGTERM: pidfile removed" test ! -e "$PF"
+check "SIGTERM: socket unlinked" test ! -e "$S1"
+
+# ---------------------------------------------------------------- --daemonize
+start=$(date +%s%N)
+timeout 10 "$DEVMODELD" --daemonize --qmp "unix:$S1" --qmp "unix:$S2" --pidfile "$PF" \
+    >"$dir/out5" 2>"$dir/err5"
+rc=$?
+check "--daemonize: parent exits 0" test $rc -eq 0
+check "--daemonize: socket connectable at once" greets "$S1"
+check "--daemonize: second socket connectable at once" greets "$S2"
+check "--daemonize: pidfile exists when the parent returns" test -f "$PF"
+dpid=$(tr -d ' \n' <"$PF" 2>/dev/null)
+if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
+    pids+=("$dpid")
+    ok "--daemonize: pidfile names a live process ($dpid)"
+    kill -TERM "$dpid"
+    check "--daemonize: daemon exits on SIGTERM" wait_gone "$dpid"
+    check "--daemonize: pidfile removed" test ! -e "$PF"
+    check "--daemonize: sockets unlinked" test ! -e "$S1" -a ! -e "$S2"
+else
+    bad "--daemonize: pidfile names a live process" "pidfile '${dpid}'; stderr: $(head -c 300 "$dir/err5")"
+fi
+echo "#   --daemonize returned after $(( ($(date +%s%N) - start) / 1000000 )) ms"
+timeout 10 "$DEVMODELD" --daemonize --qmp "unix:$dir/nonexistent/dir/s.sock" >/dev/null 2>"$dir/err6"
+rc=$?
+check "--daemonize with an unusable socket path: parent fails (status $rc)" \
+    test "$rc" -ne 0 -a "$rc" -ne 124
+check "--daemonize failure reported on stderr" test -s "$dir/err6"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

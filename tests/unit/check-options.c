@@ -1,0 +1,133 @@
+/* Command-line parsing: accepted forms and one-line errors. */
+#include "config.h"
+
+#include <glib.h>
+
+#include "daemon/options.h"
+#include "tests/unit/suites.h"
+
+/* Parses a NULL-terminated list of arguments after "devmodeld". */
+static bool parse(DaemonOptions *opts, GError **error, ...)
+{
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    va_list ap;
+    const char *arg;
+
+    g_ptr_array_add(args, (char *)"devmodeld");
+    va_start(ap, error);
+    while ((arg = va_arg(ap, const char *)) != NULL) {
+        g_ptr_array_add(args, (char *)arg);
+    }
+    va_end(ap);
+    g_ptr_array_add(args, NULL);
+    return daemon_options_parse(opts, (int)args->len - 1,
+                                (char **)args->pdata, error);
+}
+
+START_TEST(test_defaults_and_full_set)
+{
+    DaemonOptions opts;
+
+    ck_assert(parse(&opts, NULL, "--qmp", "unix:/tmp/a.sock", NULL));
+    ck_assert_int_eq(opts.machine, MACHINE_TYPE_XENFV);
+    ck_assert_uint_eq(opts.vcpus, 1);
+    ck_assert(!opts.paused && !opts.incoming && !opts.daemonize);
+    daemon_options_clear(&opts);
+
+    ck_assert(parse(&opts, NULL, "--qmp", "unix:/tmp/a.sock", "--qmp",
+                    "tcp:127.0.0.1:4444", "--qmp", "tcp:[::1]:5", "--qmp-fd",
+                    "7", "--qtest", "unix:/tmp/q.sock", "--domid", "12",
+                    "--machine", "pc", "-S", "--incoming", "--vcpus", "4",
+                    "--pidfile", "/tmp/p", "--log-level", "debug", NULL));
+    ck_assert_uint_eq(opts.qmp->len, 4);
+    ListenAddress *tcp = g_ptr_array_index(opts.qmp, 1);
+    ck_assert_int_eq(tcp->kind, LISTEN_TCP);
+    ck_assert_str_eq(tcp->host, "127.0.0.1");
+    ck_assert_uint_eq(tcp->port, 4444);
+    ck_assert_str_eq(((ListenAddress *)g_ptr_array_index(opts.qmp, 2))->host,
+                     "::1");
+    ck_assert_int_eq(((ListenAddress *)g_ptr_array_index(opts.qmp, 3))->fd,
+                     7);
+    ck_assert_str_eq(opts.qtest->path, "/tmp/q.sock");
+    ck_assert_uint_eq(opts.domid, 12);
+    ck_assert_int_eq(opts.machine, MACHINE_TYPE_PC);
+    ck_assert(opts.paused && opts.incoming);
+    ck_assert_uint_eq(opts.vcpus, 4);
+    ck_assert_str_eq(opts.pidfile, "/tmp/p");
+    ck_assert_int_eq(opts.log_level, G_LOG_LEVEL_DEBUG);
+    daemon_options_clear(&opts);
+}
+END_TEST
+
+START_TEST(test_relative_unix_path_made_absolute)
+{
+    DaemonOptions opts;
+
+    ck_assert(parse(&opts, NULL, "--qmp", "unix:run/q.sock", NULL));
+    ListenAddress *addr = g_ptr_array_index(opts.qmp, 0);
+    ck_assert(g_path_is_absolute(addr->path));
+    ck_assert(g_str_has_suffix(addr->path, "/run/q.sock"));
+    daemon_options_clear(&opts);
+}
+END_TEST
+
+static const struct {
+    const char *args[4];
+    const char *message;
+} bad_cases[] = {
+    { { "--qmp", "bogus:x" }, "--qmp: 'bogus:x': expected unix:PATH or "
+                              "tcp:HOST:PORT" },
+    { { "--qmp", "tcp:localhost" }, "--qmp: 'tcp:localhost': expected "
+                                    "tcp:HOST:PORT" },
+    { { "--qmp", "tcp:h:99999" }, "--qmp: 'tcp:h:99999': expected "
+                                  "tcp:HOST:PORT" },
+    { { "--qmp", "unix:" }, "--qmp: 'unix:': the socket path is empty" },
+    { { "--qmp", "unix:/a", "--vcpus", "abc" },
+      "--vcpus: 'abc' is not a number from 0 to 128" },
+    { { "--qmp", "unix:/a", "--vcpus", "0" },
+      "--vcpus: there must be at least one vCPU" },
+    { { "--qmp", "unix:/a", "--vcpus", "129" },
+      "--vcpus: '129' is not a number from 0 to 128" },
+    { { "--qmp", "unix:/a", "--machine", "q35" },
+      "--machine: 'q35' is not a machine type (xenfv or pc)" },
+    { { "--qmp", "unix:/a", "--domid", "-1" },
+      "--domid: '-1' is not a number from 0 to 32751" },
+    { { "--qmp", "unix:/a", "--qtest", "tcp:h:1" },
+      "--qtest: 'tcp:h:1': only unix:PATH is supported" },
+    { { "--qmp", "unix:/a", "--qmp-fd", "1" },
+      "--qmp-fd: fd 1 is standard input, output or error" },
+    { { "--qmp", "unix:/a", "--log-level", "loud" },
+      "--log-level: 'loud' is not one of error, warning, message, info, "
+      "debug" },
+    { { "--qmp", "unix:/a", "extra" }, "unexpected argument 'extra'" },
+    { { "--bogus" }, "Unknown option --bogus" },
+    { { "-S" }, "at least one --qmp or --qmp-fd is needed" },
+};
+
+START_TEST(test_bad_options)
+{
+    DaemonOptions opts;
+    g_autoptr(GError) error = NULL;
+
+    ck_assert(!parse(&opts, &error, bad_cases[_i].args[0],
+                     bad_cases[_i].args[1], bad_cases[_i].args[2],
+                     bad_cases[_i].args[3], NULL));
+    ck_assert_str_eq(error->message, bad_cases[_i].message);
+    ck_assert_ptr_null(strchr(error->message, '\n'));
+    daemon_options_clear(&opts);
+}
+END_TEST
+
+Suite *options_suite(void)
+{
+    Suite *s = suite_create("options");
+    TCase *good = tcase_create("accepted");
+    TCase *bad = tcase_create("rejected");
+
+    tcase_add_test(good, test_defaults_and_full_set);
+    tcase_add_test(good, test_relative_unix_path_made_absolute);
+    tcase_add_loop_test(bad, test_bad_options, 0, G_N_ELEMENTS(bad_cases));
+    suite_add_tcase(s, good);
+    suite_add_tcase(s, bad);
+    return s;
+}

@@ -1,0 +1,62 @@
+/*
+ * Runs every unit suite.  An argument selects suites by name
+ * (check-unit json runstate); CK_RUN_CASE and CK_VERBOSITY work as usual.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "tests/unit/suites.h"
+
+typedef Suite *(*SuiteFactory)(void);
+
+static const struct {
+    const char *name;
+    SuiteFactory make;
+} unit_suites[] = {
+    {"dispatch", dispatch_suite}, {"fdset", fdset_suite},
+    {"json", json_suite},         {"options", options_suite},
+    {"runstate", runstate_suite},
+};
+
+static bool selected(const char *name, int argc, char **argv)
+{
+    if (argc < 2) {
+        return true;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    SRunner *runner = NULL;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(unit_suites); i++) {
+        if (!selected(unit_suites[i].name, argc, argv)) {
+            continue;
+        }
+        if (runner == NULL) {
+            runner = srunner_create(unit_suites[i].make());
+        } else {
+            srunner_add_suite(runner, unit_suites[i].make());
+        }
+    }
+    if (runner == NULL) {
+        fprintf(stderr, "check-unit: no suite matches\n");
+        return EXIT_FAILURE;
+    }
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
