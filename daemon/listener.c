@@ -150,9 +150,9 @@ static GSocket *listen_unix(const char *path, GError **error)
         }
     }
 
-    g_autoptr(GSocket) sock = g_socket_new(
-        G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-        error);
+    g_autoptr(GSocket) sock =
+        g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                     G_SOCKET_PROTOCOL_DEFAULT, error);
     if (sock == NULL) {
         return NULL;
     }
@@ -287,8 +287,8 @@ Listener *listener_new(const ListenAddress *addr, ListenerAcceptFunc func,
     listener->unlink_path = created_file ? g_strdup(addr->path) : NULL;
     listener->filename = describe_socket(sock);
     listener->source = g_socket_create_source(sock, G_IO_IN, NULL);
-    g_source_set_callback(listener->source, G_SOURCE_FUNC(listener_accept_ready),
-                          listener, NULL);
+    g_source_set_callback(listener->source,
+                          G_SOURCE_FUNC(listener_accept_ready), listener, NULL);
     g_source_attach(listener->source, NULL);
     return listener;
 }

@@ -46,9 +46,8 @@ static const char *log_level_label(GLogLevelFlags level)
     }
 }
 
-static GLogWriterOutput log_write(GLogLevelFlags level,
-                                  const GLogField *fields, gsize n_fields,
-                                  gpointer user_data)
+static GLogWriterOutput log_write(GLogLevelFlags level, const GLogField *fields,
+                                  gsize n_fields, gpointer user_data)
 {
     const char *domain = NULL, *message = NULL;
 

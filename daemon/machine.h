@@ -63,8 +63,8 @@ typedef struct Machine {
     bool autostart; /* what an incoming migration ends in: running or not */
     bool quit_requested;
     FdSets *fdsets;
-    GPtrArray *chardevs;  /* MachineChardev *, in creation order */
-    GArray *listeners;    /* MachineListener */
+    GPtrArray *chardevs;    /* MachineChardev *, in creation order */
+    GArray *listeners;      /* MachineListener */
     unsigned monitor_count; /* for compat_monitorN labels */
 } Machine;
 

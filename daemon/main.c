@@ -123,8 +123,7 @@ static bool daemon_setup(Daemon *daemon, GError **error)
         }
     }
     if (opts->qtest != NULL) {
-        daemon->qtest =
-            qtest_server_new(daemon->machine, opts->qtest, error);
+        daemon->qtest = qtest_server_new(daemon->machine, opts->qtest, error);
         if (daemon->qtest == NULL) {
             return false;
         }
@@ -155,9 +154,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (daemon.opts.show_version) {
-        printf("devmodeld %s (QMP dialect of QEMU %d.%d.%d)\n",
-               PACKAGE_VERSION, QMP_QEMU_MAJOR, QMP_QEMU_MINOR,
-               QMP_QEMU_MICRO);
+        printf("devmodeld %s (QMP dialect of QEMU %d.%d.%d)\n", PACKAGE_VERSION,
+               QMP_QEMU_MAJOR, QMP_QEMU_MINOR, QMP_QEMU_MICRO);
         daemon_options_clear(&daemon.opts);
         return EXIT_SUCCESS;
     }
@@ -177,9 +175,9 @@ int main(int argc, char **argv)
     g_unix_signal_add(SIGINT, on_signal, &daemon);
     g_unix_signal_add(SIGHUP, on_signal, &daemon);
 
-    g_message("devmodeld %s ready: machine %s, domain %u, %s",
-              PACKAGE_VERSION, machine_type_name(daemon.opts.machine),
-              daemon.opts.domid, runstate_name(daemon.machine->runstate));
+    g_message("devmodeld %s ready: machine %s, domain %u, %s", PACKAGE_VERSION,
+              machine_type_name(daemon.opts.machine), daemon.opts.domid,
+              runstate_name(daemon.machine->runstate));
     if (daemon.opts.daemonize) {
         daemonize_finish(&daemon);
     }

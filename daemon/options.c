@@ -11,19 +11,21 @@
 
 #include "daemon/options.h"
 
-static bool parse_uint(const char *option, const char *text, guint64 max,
-                       guint64 *ret_value, GError **error)
+/* Decimal only: a zero-padded domid must not turn octal. */
+static bool parse_uint(const char *option, const char *text, guint64 min,
+                       guint64 max, guint64 *ret_value, GError **error)
 {
     char *end = NULL;
     guint64 value;
 
     errno = 0;
-    value = g_ascii_strtoull(text, &end, 0);
+    value = g_ascii_strtoull(text, &end, 10);
     if (text[0] < '0' || text[0] > '9' || errno != 0 || *end != '\0' ||
-        value > max) {
+        value < min || value > max) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                    "%s: '%s' is not a number from 0 to %" G_GUINT64_FORMAT,
-                    option, text, max);
+                    "%s: '%s' is not a number from %" G_GUINT64_FORMAT
+                    " to %" G_GUINT64_FORMAT,
+                    option, text, min, max);
         return false;
     }
     *ret_value = value;
@@ -36,7 +38,7 @@ bool log_level_from_name(const char *name, GLogLevelFlags *ret_level)
         const char *name;
         GLogLevelFlags level;
     } levels[] = {
-        { "error", G_LOG_LEVEL_CRITICAL }, { "warning", G_LOG_LEVEL_WARNING },
+        { "error", G_LOG_LEVEL_CRITICAL },  { "warning", G_LOG_LEVEL_WARNING },
         { "message", G_LOG_LEVEL_MESSAGE }, { "info", G_LOG_LEVEL_INFO },
         { "debug", G_LOG_LEVEL_DEBUG },
     };
@@ -64,27 +66,22 @@ static gboolean add_qmp(const char *option, const char *value, gpointer data,
     return TRUE;
 }
 
-static gboolean add_qmp_fd(const char *option, const char *value,
-                           gpointer data, GError **error)
+static gboolean add_qmp_fd(const char *option, const char *value, gpointer data,
+                           GError **error)
 {
     DaemonOptions *opts = data;
     guint64 fd;
 
-    if (!parse_uint(option, value, G_MAXINT, &fd, error)) {
-        return FALSE;
-    }
-    if (fd <= 2) {
-        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                    "%s: fd %s is standard input, output or error", option,
-                    value);
+    /* 0, 1 and 2 are standard input, output and error. */
+    if (!parse_uint(option, value, 3, G_MAXINT, &fd, error)) {
         return FALSE;
     }
     g_ptr_array_add(opts->qmp, listen_address_new_fd((int)fd));
     return TRUE;
 }
 
-static gboolean set_qtest(const char *option, const char *value,
-                          gpointer data, GError **error)
+static gboolean set_qtest(const char *option, const char *value, gpointer data,
+                          GError **error)
 {
     DaemonOptions *opts = data;
     ListenAddress *addr = listen_address_parse(value, error);
@@ -104,31 +101,26 @@ static gboolean set_qtest(const char *option, const char *value,
     return TRUE;
 }
 
-static gboolean set_domid(const char *option, const char *value,
-                          gpointer data, GError **error)
+static gboolean set_domid(const char *option, const char *value, gpointer data,
+                          GError **error)
 {
     DaemonOptions *opts = data;
     guint64 domid;
 
-    if (!parse_uint(option, value, OPTIONS_MAX_DOMID, &domid, error)) {
+    if (!parse_uint(option, value, 0, OPTIONS_MAX_DOMID, &domid, error)) {
         return FALSE;
     }
     opts->domid = (uint32_t)domid;
     return TRUE;
 }
 
-static gboolean set_vcpus(const char *option, const char *value,
-                          gpointer data, GError **error)
+static gboolean set_vcpus(const char *option, const char *value, gpointer data,
+                          GError **error)
 {
     DaemonOptions *opts = data;
     guint64 vcpus;
 
-    if (!parse_uint(option, value, OPTIONS_MAX_VCPUS, &vcpus, error)) {
-        return FALSE;
-    }
-    if (vcpus == 0) {
-        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                    "%s: there must be at least one vCPU", option);
+    if (!parse_uint(option, value, 1, OPTIONS_MAX_VCPUS, &vcpus, error)) {
         return FALSE;
     }
     opts->vcpus = (unsigned)vcpus;
@@ -172,8 +164,7 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
     char *pidfile = NULL;
     const GOptionEntry entries[] = {
         { "qmp", 0, 0, G_OPTION_ARG_CALLBACK, add_qmp,
-          "QMP monitor on a socket (repeatable)",
-          "unix:PATH|tcp:HOST:PORT" },
+          "QMP monitor on a socket (repeatable)", "unix:PATH|tcp:HOST:PORT" },
         { "qmp-fd", 0, 0, G_OPTION_ARG_CALLBACK, add_qmp_fd,
           "QMP monitor on an inherited listening socket", "FD" },
         { "qtest", 0, 0, G_OPTION_ARG_CALLBACK, set_qtest,
@@ -200,21 +191,20 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
     };
 
     memset(opts, 0, sizeof(*opts));
-    opts->qmp = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)listen_address_free);
+    opts->qmp =
+        g_ptr_array_new_with_free_func((GDestroyNotify)listen_address_free);
     opts->machine = MACHINE_TYPE_XENFV;
     opts->vcpus = 1;
     opts->log_level = G_LOG_LEVEL_MESSAGE;
 
     g_autoptr(GOptionContext) context =
         g_option_context_new("- Xen HVM device model");
-    GOptionGroup *group = g_option_group_new(
-        "devmodeld", "devmodeld options", "devmodeld options", opts, NULL);
+    GOptionGroup *group = g_option_group_new("devmodeld", "devmodeld options",
+                                             "devmodeld options", opts, NULL);
     g_option_group_add_entries(group, entries);
     g_option_context_set_main_group(context, group);
     g_option_context_set_summary(
-        context, "Emulates the i8042, PIIX3 IDE and Cirrus VGA of a Xen HVM "
-                 "guest and serves QMP.");
+        context, "A Xen HVM device-model daemon that serves QEMU's QMP.");
 
     /* GOption rearranges the array; parse a copy, keep the caller's. */
     g_auto(GStrv) args = g_new0(char *, (gsize)argc + 1);

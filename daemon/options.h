@@ -13,12 +13,12 @@
 #include "daemon/machine.h"
 
 enum {
-    OPTIONS_MAX_VCPUS = 128, /* HVM_MAX_VCPUS */
+    OPTIONS_MAX_VCPUS = 128,    /* HVM_MAX_VCPUS */
     OPTIONS_MAX_DOMID = 0x7FEF, /* DOMID_FIRST_RESERVED - 1 */
 };
 
 typedef struct DaemonOptions {
-    GPtrArray *qmp;     /* ListenAddress *, in command-line order */
+    GPtrArray *qmp;       /* ListenAddress *, in command-line order */
     ListenAddress *qtest; /* NULL when not given */
     uint32_t domid;
     MachineType machine;

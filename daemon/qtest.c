@@ -69,8 +69,8 @@ static bool qtest_client_reply(QtestClient *client, const char *reply)
     gsize len = strlen(text), sent = 0;
 
     while (sent < len) {
-        gssize n = g_socket_send(client->socket, text + sent, len - sent,
-                                 NULL, NULL);
+        gssize n =
+            g_socket_send(client->socket, text + sent, len - sent, NULL, NULL);
         if (n <= 0) {
             return false;
         }
@@ -97,8 +97,7 @@ static bool qtest_client_consume(QtestClient *client, const char *data,
             client->discarding
                 ? g_strdup_printf("FAIL line longer than %d bytes",
                                   QTEST_MAX_LINE)
-                : qtest_handle_line(client->server->machine,
-                                    client->line->str);
+                : qtest_handle_line(client->server->machine, client->line->str);
         client->discarding = false;
         g_string_truncate(client->line, 0);
         if (!qtest_client_reply(client, reply)) {

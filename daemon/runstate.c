@@ -36,8 +36,7 @@ static const char *const runstate_names[RUN_STATE_MAX] = {
 static const unsigned runstate_next[RUN_STATE_MAX] = {
     [RUN_STATE_PRELAUNCH] = BIT(RUN_STATE_INMIGRATE) | BIT(RUN_STATE_RUNNING) |
                             BIT(RUN_STATE_FINISH_MIGRATE),
-    [RUN_STATE_DEBUG] = BIT(RUN_STATE_RUNNING) |
-                        BIT(RUN_STATE_FINISH_MIGRATE) |
+    [RUN_STATE_DEBUG] = BIT(RUN_STATE_RUNNING) | BIT(RUN_STATE_FINISH_MIGRATE) |
                         BIT(RUN_STATE_PRELAUNCH),
     [RUN_STATE_INMIGRATE] =
         BIT(RUN_STATE_INTERNAL_ERROR) | BIT(RUN_STATE_IO_ERROR) |
@@ -52,35 +51,29 @@ static const unsigned runstate_next[RUN_STATE_MAX] = {
     [RUN_STATE_IO_ERROR] = BIT(RUN_STATE_RUNNING) |
                            BIT(RUN_STATE_FINISH_MIGRATE) |
                            BIT(RUN_STATE_PRELAUNCH),
-    [RUN_STATE_PAUSED] = BIT(RUN_STATE_RUNNING) |
-                         BIT(RUN_STATE_POSTMIGRATE) |
+    [RUN_STATE_PAUSED] = BIT(RUN_STATE_RUNNING) | BIT(RUN_STATE_POSTMIGRATE) |
                          BIT(RUN_STATE_PRELAUNCH) | BIT(RUN_STATE_COLO) |
                          BIT(RUN_STATE_FINISH_MIGRATE),
     [RUN_STATE_POSTMIGRATE] = BIT(RUN_STATE_RUNNING) |
                               BIT(RUN_STATE_FINISH_MIGRATE) |
                               BIT(RUN_STATE_PRELAUNCH),
-    [RUN_STATE_FINISH_MIGRATE] = BIT(RUN_STATE_RUNNING) |
-                                 BIT(RUN_STATE_PAUSED) |
-                                 BIT(RUN_STATE_POSTMIGRATE) |
-                                 BIT(RUN_STATE_PRELAUNCH) |
-                                 BIT(RUN_STATE_COLO) |
-                                 BIT(RUN_STATE_INTERNAL_ERROR) |
-                                 BIT(RUN_STATE_IO_ERROR) |
-                                 BIT(RUN_STATE_SHUTDOWN) |
-                                 BIT(RUN_STATE_SUSPENDED) |
-                                 BIT(RUN_STATE_WATCHDOG) |
-                                 BIT(RUN_STATE_GUEST_PANICKED),
-    [RUN_STATE_RESTORE_VM] = BIT(RUN_STATE_RUNNING) |
-                             BIT(RUN_STATE_PRELAUNCH),
+    [RUN_STATE_FINISH_MIGRATE] =
+        BIT(RUN_STATE_RUNNING) | BIT(RUN_STATE_PAUSED) |
+        BIT(RUN_STATE_POSTMIGRATE) | BIT(RUN_STATE_PRELAUNCH) |
+        BIT(RUN_STATE_COLO) | BIT(RUN_STATE_INTERNAL_ERROR) |
+        BIT(RUN_STATE_IO_ERROR) | BIT(RUN_STATE_SHUTDOWN) |
+        BIT(RUN_STATE_SUSPENDED) | BIT(RUN_STATE_WATCHDOG) |
+        BIT(RUN_STATE_GUEST_PANICKED),
+    [RUN_STATE_RESTORE_VM] = BIT(RUN_STATE_RUNNING) | BIT(RUN_STATE_PRELAUNCH),
     [RUN_STATE_COLO] = BIT(RUN_STATE_RUNNING) | BIT(RUN_STATE_PRELAUNCH) |
                        BIT(RUN_STATE_SHUTDOWN),
-    [RUN_STATE_RUNNING] =
-        BIT(RUN_STATE_DEBUG) | BIT(RUN_STATE_INTERNAL_ERROR) |
-        BIT(RUN_STATE_IO_ERROR) | BIT(RUN_STATE_PAUSED) |
-        BIT(RUN_STATE_FINISH_MIGRATE) | BIT(RUN_STATE_RESTORE_VM) |
-        BIT(RUN_STATE_SAVE_VM) | BIT(RUN_STATE_SHUTDOWN) |
-        BIT(RUN_STATE_WATCHDOG) | BIT(RUN_STATE_GUEST_PANICKED) |
-        BIT(RUN_STATE_COLO) | BIT(RUN_STATE_SUSPENDED),
+    [RUN_STATE_RUNNING] = BIT(RUN_STATE_DEBUG) | BIT(RUN_STATE_INTERNAL_ERROR) |
+                          BIT(RUN_STATE_IO_ERROR) | BIT(RUN_STATE_PAUSED) |
+                          BIT(RUN_STATE_FINISH_MIGRATE) |
+                          BIT(RUN_STATE_RESTORE_VM) | BIT(RUN_STATE_SAVE_VM) |
+                          BIT(RUN_STATE_SHUTDOWN) | BIT(RUN_STATE_WATCHDOG) |
+                          BIT(RUN_STATE_GUEST_PANICKED) | BIT(RUN_STATE_COLO) |
+                          BIT(RUN_STATE_SUSPENDED),
     [RUN_STATE_SAVE_VM] = BIT(RUN_STATE_RUNNING),
     [RUN_STATE_SHUTDOWN] = BIT(RUN_STATE_PAUSED) |
                            BIT(RUN_STATE_FINISH_MIGRATE) |

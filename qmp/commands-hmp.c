@@ -103,8 +103,9 @@ static const HmpCommand hmp_info_table[] = {
 static const HmpCommand hmp_table[] = {
     { "cont|c", "", "resume emulation", hmp_cont },
     { "help|?", "[cmd]", "show the help", NULL },
-    { "info", "[subcommand]", "show various information about the system "
-                              "state",
+    { "info", "[subcommand]",
+      "show various information about the system "
+      "state",
       NULL },
     { "quit|q", "", "quit the emulator", hmp_quit },
     { "stop|s", "", "stop emulation", hmp_stop },
@@ -138,9 +139,8 @@ static void hmp_print_help(GString *out, const char *prefix,
         if (only != NULL && !hmp_name_matches(table[i].names, only)) {
             continue;
         }
-        g_string_append_printf(out, "%s%s %s -- %s\r\n", prefix,
-                               table[i].names, table[i].params,
-                               table[i].help);
+        g_string_append_printf(out, "%s%s %s -- %s\r\n", prefix, table[i].names,
+                               table[i].params, table[i].help);
     }
 }
 
@@ -175,8 +175,24 @@ static void hmp_run_info(QmpSession *session, const char *rest, GString *out)
         g_string_append_printf(out, "unknown command: 'info %s'\r\n", sub);
         return;
     }
-    hmp_run_plain(session, cmd, "info",
+    g_autofree char *typed = g_strconcat("info ", sub, NULL);
+    hmp_run_plain(session, cmd, typed,
                   words[1] != NULL ? g_strstrip(words[1]) : "", out);
+}
+
+/* "help", "help CMD", and "help info" (which lists the info commands). */
+static void hmp_run_help(const char *topic, GString *out)
+{
+    if (*topic == '\0') {
+        hmp_print_help(out, "", hmp_table, G_N_ELEMENTS(hmp_table), NULL);
+    } else if (strcmp(topic, "info") == 0) {
+        hmp_print_help(out, "info ", hmp_info_table,
+                       G_N_ELEMENTS(hmp_info_table), NULL);
+    } else if (hmp_find(hmp_table, G_N_ELEMENTS(hmp_table), topic) != NULL) {
+        hmp_print_help(out, "", hmp_table, G_N_ELEMENTS(hmp_table), topic);
+    } else {
+        g_string_append_printf(out, "unknown command: '%s'\r\n", topic);
+    }
 }
 
 char *hmp_run(QmpSession *session, const char *line, GError **error)
@@ -198,9 +214,8 @@ char *hmp_run(QmpSession *session, const char *line, GError **error)
         g_string_append_printf(out, "unknown command: '%s'\r\n", text);
     } else if (strcmp(cmd->names, "info") == 0) {
         hmp_run_info(session, rest, out);
-    } else if (cmd->handler == NULL) { /* help */
-        hmp_print_help(out, "", hmp_table, G_N_ELEMENTS(hmp_table),
-                       *rest ? rest : NULL);
+    } else if (cmd->handler == NULL) {
+        hmp_run_help(rest, out);
     } else {
         hmp_run_plain(session, cmd, text, rest, out);
     }

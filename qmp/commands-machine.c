@@ -112,8 +112,7 @@ static JsonNode *qmp_cont(QmpCall *call, GError **error)
 
 static JsonNode *qmp_system_reset(QmpCall *call, GError **error)
 {
-    machine_reset(call->session->machine,
-                  SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET);
+    machine_reset(call->session->machine, SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET);
     return NULL;
 }
 
@@ -169,8 +168,7 @@ static JsonNode *qmp_query_cpus_fast(QmpCall *call, GError **error)
         json_object_set_int_member(cpu, "cpu-index", i);
         json_object_set_string_member(cpu, "qom-path", path);
         json_object_set_int_member(cpu, "thread-id", getpid());
-        json_object_set_object_member(cpu, "props",
-                                      qmp_cpu_props(machine, i));
+        json_object_set_object_member(cpu, "props", qmp_cpu_props(machine, i));
         /* Xen's device model is qemu-system-i386. */
         json_object_set_string_member(cpu, "target", "i386");
         json_array_add_object_element(list, cpu);
@@ -192,8 +190,7 @@ static JsonNode *qmp_query_cpus(QmpCall *call, GError **error)
         json_object_set_boolean_member(cpu, "halted", FALSE);
         json_object_set_string_member(cpu, "qom_path", path);
         json_object_set_int_member(cpu, "thread_id", getpid());
-        json_object_set_object_member(cpu, "props",
-                                      qmp_cpu_props(machine, i));
+        json_object_set_object_member(cpu, "props", qmp_cpu_props(machine, i));
         /* "other" carries no register values, which we do not have. */
         json_object_set_string_member(cpu, "arch", "other");
         json_array_add_object_element(list, cpu);

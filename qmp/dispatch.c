@@ -16,7 +16,7 @@
 #include "qmp/commands.h"
 #include "qmp/dispatch.h"
 
-G_DEFINE_QUARK(devmodeld-qmp-error-quark, qmp_error)
+G_DEFINE_QUARK(devmodeld - qmp - error - quark, qmp_error)
 
 const QmpType qmp_type_str = { .kind = QMP_TYPE_STR };
 const QmpType qmp_type_int = { .kind = QMP_TYPE_INT };
@@ -301,8 +301,8 @@ static bool qmp_check_value(JsonNode *node, const QmpType *type,
         return true;
     }
     case QMP_TYPE_OBJECT:
-        return qmp_check_object(json_node_get_object(node), type->members,
-                                full, msg, error);
+        return qmp_check_object(json_node_get_object(node), type->members, full,
+                                msg, error);
     case QMP_TYPE_STR:
     case QMP_TYPE_INT:
     case QMP_TYPE_BOOL:

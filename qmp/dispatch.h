@@ -42,9 +42,9 @@ typedef struct QmpMember QmpMember;
 
 typedef struct QmpType {
     QmpTypeKind kind;
-    const char *const *enum_values;   /* QMP_TYPE_ENUM, NULL-terminated */
-    const struct QmpType *element;    /* QMP_TYPE_ARRAY */
-    const QmpMember *members;         /* QMP_TYPE_OBJECT, {NULL} ends */
+    const char *const *enum_values; /* QMP_TYPE_ENUM, NULL-terminated */
+    const struct QmpType *element;  /* QMP_TYPE_ARRAY */
+    const QmpMember *members;       /* QMP_TYPE_OBJECT, {NULL} ends */
 } QmpType;
 
 struct QmpMember {
@@ -53,8 +53,8 @@ struct QmpMember {
     bool optional;
 };
 
-extern const QmpType qmp_type_str, qmp_type_int, qmp_type_bool,
-    qmp_type_number, qmp_type_any;
+extern const QmpType qmp_type_str, qmp_type_int, qmp_type_bool, qmp_type_number,
+    qmp_type_any;
 
 /*
  * What a command may know of its caller: the machine, the monitor's named

@@ -94,8 +94,8 @@ static bool is_valid_code_point(long cp)
 long json_utf8_decode(const char *text, size_t len, size_t *used)
 {
     const unsigned char *str = (const unsigned char *)text;
-    static const long min_for_length[] = {0, 0, 0x80, 0x800, 0x10000,
-                                          0x200000, 0x4000000};
+    static const long min_for_length[] = { 0,       0,        0x80,     0x800,
+                                           0x10000, 0x200000, 0x4000000 };
     unsigned char lead;
     size_t length = 0;
     long cp;

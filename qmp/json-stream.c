@@ -46,9 +46,9 @@ typedef enum LexState {
 struct JsonStream {
     /* Lexer. */
     LexState state;
-    char quote;       /* '"' or '\'' while in a string */
-    GString *token;   /* text of the token being lexed */
-    bool discarding;  /* that token broke the byte limit: drop the rest */
+    char quote;      /* '"' or '\'' while in a string */
+    GString *token;  /* text of the token being lexed */
+    bool discarding; /* that token broke the byte limit: drop the rest */
 
     /* Streamer: the tokens of the value being collected. */
     GArray *tokens;     /* of JsonToken */
@@ -250,9 +250,9 @@ static bool lex_start(JsonStream *stream, unsigned char byte)
         char byte;
         JsonTokenType type;
     } structural[] = {
-        {'{', JSON_TOKEN_LCURLY},  {'}', JSON_TOKEN_RCURLY},
-        {'[', JSON_TOKEN_LSQUARE}, {']', JSON_TOKEN_RSQUARE},
-        {':', JSON_TOKEN_COLON},   {',', JSON_TOKEN_COMMA},
+        { '{', JSON_TOKEN_LCURLY },  { '}', JSON_TOKEN_RCURLY },
+        { '[', JSON_TOKEN_LSQUARE }, { ']', JSON_TOKEN_RSQUARE },
+        { ':', JSON_TOKEN_COLON },   { ',', JSON_TOKEN_COMMA },
     };
 
     if (byte == ' ' || byte == '\t' || byte == '\r' || byte == '\n') {
@@ -287,8 +287,8 @@ static bool lex_start(JsonStream *stream, unsigned char byte)
 /*
  * Moves to next_state when byte continues the token, else returns false.
  */
-static bool lex_continue(JsonStream *stream, unsigned char byte,
-                         bool continues, LexState next_state)
+static bool lex_continue(JsonStream *stream, unsigned char byte, bool continues,
+                         LexState next_state)
 {
     if (!continues) {
         return false;
@@ -488,8 +488,8 @@ JsonMessage *json_parse_text(const char *text, size_t len)
         if (result->error == NULL) {
             json_message_free(result);
             result = g_new0(JsonMessage, 1);
-            result->error = g_strdup(
-                "JSON parse error, expecting at most one JSON value");
+            result->error =
+                g_strdup("JSON parse error, expecting at most one JSON value");
         }
         json_message_free(msg);
     }

@@ -63,11 +63,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsonMessage, json_message_free)
 
 /*
  * Parses one whole text with the same rules; a text that holds other than
- * exactly one value is an error.  Always returns a message.
+ * exactly one value is an error ("JSON parse error, expecting value" when
+ * empty, "... premature EOI" when cut short, "... expecting at most one
+ * JSON value" when followed by more).  Always returns a message.
  */
 JsonMessage *json_parse_text(const char *text, size_t len);
 
-/* True when node (an int node) stands for a uint64 above INT64_MAX. */
+/*
+ * True when node (an int node) stands for a uint64 above INT64_MAX.  The set
+ * holds the nodes of msg->root itself: a copied node is no longer marked.
+ */
 bool json_message_is_uint64(const JsonMessage *msg, JsonNode *node);
 
 /*

@@ -95,9 +95,9 @@ static void qmp_client_kill(QmpClient *client)
 static bool qmp_client_write_some(QmpClient *client)
 {
     while (qmp_client_pending(client) > 0) {
-        ssize_t n = send(client->fd, client->out->str + client->out_pos,
-                         qmp_client_pending(client),
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n =
+            send(client->fd, client->out->str + client->out_pos,
+                 qmp_client_pending(client), MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -105,8 +105,7 @@ static bool qmp_client_write_some(QmpClient *client)
             return true;
         }
         if (n < 0) {
-            g_debug("%s: write: %s", client->monitor->label,
-                    g_strerror(errno));
+            g_debug("%s: write: %s", client->monitor->label, g_strerror(errno));
             return false;
         }
         client->out_pos += (gsize)n;
@@ -250,7 +249,8 @@ static void qmp_client_continue(QmpClient *client)
 {
     JsonMessage *msg;
 
-    while (!client->dead &&
+    /* After quit, nothing more runs: the daemon is on its way out. */
+    while (!client->dead && !client->session.machine->quit_requested &&
            qmp_client_pending(client) < QMP_OUTPUT_HIGH_WATER &&
            (msg = json_stream_pop(client->stream)) != NULL) {
         JsonNode *reply = qmp_dispatch(&client->session, msg);
@@ -344,8 +344,7 @@ static void qmp_monitor_accept(GSocket *conn, void *opaque)
     client->out = g_string_sized_new(256);
     client->session.machine = monitor->server->machine;
     client->session.named_fds = monitor->named_fds;
-    client->session.is_unix =
-        g_socket_get_family(conn) == G_SOCKET_FAMILY_UNIX;
+    client->session.is_unix = g_socket_get_family(conn) == G_SOCKET_FAMILY_UNIX;
     g_queue_init(&client->session.received_fds);
     g_socket_set_blocking(conn, FALSE);
     monitor->clients = g_list_append(monitor->clients, client);
@@ -438,8 +437,8 @@ bool qmp_server_add_monitor(QmpServer *server, const ListenAddress *addr,
     QmpMonitor *monitor = g_new0(QmpMonitor, 1);
 
     monitor->server = server;
-    monitor->named_fds = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                               g_free, qmp_named_fd_close);
+    monitor->named_fds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                               qmp_named_fd_close);
     monitor->listener = listener_new(addr, qmp_monitor_accept, monitor, error);
     if (monitor->listener == NULL) {
         g_hash_table_unref(monitor->named_fds);

@@ -93,6 +93,23 @@ def free_tcp_port():
         s.close()
 
 
+def die_with_parent():
+    """In the child before exec: SIGKILL it if the test process dies, so a
+    killed test never leaves a server behind (Linux PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG = 1
+    except Exception:  # noqa: BLE001 - best effort
+        pass
+
+
+def _exit_on_signal(signum, frame):
+    # SystemExit unwinds through every finally/__exit__: servers get stopped.
+    print("# interrupted by signal %d" % signum)
+    sys.exit(1)
+
+
 # ---------------------------------------------------------------- reporting
 class Suite:
     def __init__(self, name):
@@ -101,6 +118,8 @@ class Suite:
         self.failed = 0
         self.skipped = 0
         self.target = target()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _exit_on_signal)
         self.is_qemu = self.target == "qemu"
         if not self.is_qemu:
             self.devmodeld = devmodeld_path()
@@ -149,6 +168,7 @@ class Suite:
         title = func.__name__
         print("# --- %s" % title)
         sys.stdout.flush()
+        t0 = time.monotonic()
         try:
             func(self)
         except Exception as exc:  # noqa: BLE001 - report and continue
@@ -157,6 +177,7 @@ class Suite:
             for line in tb[-8:]:
                 print("#   " + line)
             sys.stdout.flush()
+        print("# %s took %.2f s" % (title, time.monotonic() - t0))
 
     def finish(self):
         print("%d passed, %d failed" % (self.passed, self.failed))
@@ -200,7 +221,8 @@ class _Server:
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
                                      stderr=self._stderr_file,
-                                     pass_fds=pass_fds, close_fds=True)
+                                     pass_fds=pass_fds, close_fds=True,
+                                     preexec_fn=die_with_parent)
 
     def stderr_text(self):
         try:
@@ -401,13 +423,23 @@ def server(suite, check_exit=True, **kw):
     """with server(suite, ...) as s: ... ; stops with SIGTERM, checks status 0."""
     s = start_server(suite, **kw)
     try:
-        yield s
+        try:
+            yield s
+        finally:
+            if check_exit and not s.alive():
+                suite.fail("%s still running at the end of the test" % s.kind,
+                           "it exited with status %s; stderr tail:\n%s"
+                           % (s.proc.returncode, s.stderr_text()[-1500:]))
         if check_exit and s.alive():
             rc = s.stop()
             if not suite.is_qemu:
                 suite.eq(rc, 0, "devmodeld exits with status 0 on SIGTERM")
                 left = [p for p in s.unix_paths if os.path.exists(p)]
                 suite.eq(left, [], "socket files unlinked on exit")
+        elif not check_exit and s.alive() is False and s.proc.returncode is not None \
+                and s.proc.returncode < 0:
+            suite.fail("%s was killed by signal %d" % (s.kind, -s.proc.returncode),
+                       s.stderr_text()[-1500:])
     finally:
         s.cleanup()
 

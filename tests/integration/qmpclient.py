@@ -20,8 +20,8 @@ text in one sendmsg (libqtest).
 """
 
 import array
+import collections
 import json
-import os
 import select
 import socket
 import sys
@@ -143,22 +143,32 @@ class QMPClient:
         self.framing = framing
         self.timeout = timeout
         self.name = name
-        self.buf = b""
+        self.buf = bytearray()    # received bytes; consumed up to self.pos
+        self.pos = 0
         self.eof = False
         self.events = []          # events seen while waiting for replies
-        self.messages = []        # every message received, in order
+        self.messages = collections.deque(maxlen=10000)  # recent messages, in order
         self.greeting_msg = None
 
     # ------------------------------------------------------------ connect
     @classmethod
     def connect_unix(cls, path, framing="crlf", timeout=DEFAULT_TIMEOUT, name="client"):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(timeout)
-        try:
-            sock.connect(path)
-        except OSError:
-            sock.close()
-            raise
+        deadline = time.monotonic() + timeout
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(timeout)
+            try:
+                sock.connect(path)
+                break
+            except BlockingIOError:
+                # listen backlog full (EAGAIN): retry until the timeout
+                sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+            except OSError:
+                sock.close()
+                raise
         return cls(sock, framing, timeout, name)
 
     @classmethod
@@ -194,13 +204,19 @@ class QMPClient:
         if isinstance(data, str):
             data = data.encode("utf-8")
         deadline = time.monotonic() + self.timeout
+        hard_deadline = time.monotonic() + max(60.0, 4 * self.timeout)
         view = memoryview(data)
         while view:
+            if time.monotonic() > hard_deadline:
+                raise Timeout("%s: sending %d bytes did not finish in time"
+                              % (self.name, len(data)))
             try:
                 n = self.sock.send(view)
                 view = view[n:]
+                deadline = time.monotonic() + self.timeout
             except BlockingIOError:
-                self._wait_writable(deadline)
+                if self._wait_writable(deadline) and self.pending_len():
+                    deadline = max(deadline, time.monotonic() + 1.0)
         return len(data)
 
     def send_bytewise(self, data, delay=0.0):
@@ -254,10 +270,24 @@ class QMPClient:
         self._sendmsg_all(data, fds)
 
     def _wait_writable(self, deadline):
+        """Waits until the socket is writable, reading what the server sends
+        meanwhile (a server may stop reading until its replies are taken)."""
         left = deadline - time.monotonic()
         if left <= 0:
             raise Timeout("%s: socket not writable within %.1fs" % (self.name, self.timeout))
-        select.select([], [self.sock], [], left)
+        r, w, _ = select.select([] if self.eof else [self.sock], [self.sock], [], left)
+        if r:
+            try:
+                data = self.sock.recv(1 << 20)
+            except (BlockingIOError, ConnectionResetError):
+                data = None
+            if data:
+                self.buf += data
+                # progress on the read side: the deadline restarts
+                return True
+            if data == b"":
+                self.eof = True
+        return bool(w)
 
     # ------------------------------------------------------------ receiving
     def _fill(self, deadline):
@@ -278,26 +308,39 @@ class QMPClient:
             data = b""
         if not data:
             self.eof = True
-            if self.buf:
+            if self.pending_len():
                 raise ProtocolError("%s: EOF after an unterminated message: %r"
-                                    % (self.name, self.buf[:200]))
+                                    % (self.name, self.pending()[:200]))
             raise EOFReached("%s: connection closed by server" % self.name)
         self.buf += data
         return True
 
+    def pending(self):
+        """Received bytes not yet returned as messages."""
+        return bytes(self.buf[self.pos:])
+
+    def pending_len(self):
+        return len(self.buf) - self.pos
+
     def _split(self):
         if self.framing == "crlf":
-            idx = self.buf.find(b"\r\n")
+            idx = self.buf.find(b"\r\n", self.pos)
             if idx < 0:
-                if b"\n" in self.buf:
-                    raise ProtocolError("%s: bare LF terminator: %r" % (self.name, self.buf[:200]))
+                if self.buf.find(b"\n", self.pos) >= 0:
+                    raise ProtocolError("%s: bare LF terminator: %r"
+                                        % (self.name, self.pending()[:200]))
                 return None
-            raw, self.buf = self.buf[:idx + 2], self.buf[idx + 2:]
+            end = idx + 2
         else:
-            idx = self.buf.find(b"\n")
+            idx = self.buf.find(b"\n", self.pos)
             if idx < 0:
                 return None
-            raw, self.buf = self.buf[:idx + 1], self.buf[idx + 1:]
+            end = idx + 1
+        raw = bytes(self.buf[self.pos:end])
+        self.pos = end
+        if self.pos > (1 << 20) and self.pos * 2 > len(self.buf):
+            del self.buf[:self.pos]
+            self.pos = 0
         return raw
 
     def recv_raw_message(self, timeout=None):
@@ -310,7 +353,7 @@ class QMPClient:
             if not self._fill(deadline):
                 raise Timeout("%s: no complete message within %.1fs (buffer %r)"
                               % (self.name, self.timeout if timeout is None else timeout,
-                                 self.buf[:200]))
+                                 self.pending()[:200]))
 
     def recv(self, timeout=None):
         """The next message of any kind (greeting, reply, event)."""
@@ -329,6 +372,19 @@ class QMPClient:
             except EOFReached:
                 break
         return out
+
+    def recv_expected(self, count, quiet=0.2, timeout=None):
+        """At least count messages (waiting up to timeout for them), then
+        whatever else arrives until the stream is quiet for `quiet` s."""
+        out = []
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while len(out) < count:
+            left = deadline - time.monotonic()
+            try:
+                out.append(self.recv(timeout=max(0.0, left)))
+            except (Timeout, EOFReached):
+                return out
+        return out + self.recv_all(quiet=quiet)
 
     def expect_silence(self, timeout=0.3):
         """Returns the messages that arrived within timeout (should be [])."""

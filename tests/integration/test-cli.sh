@@ -35,6 +35,7 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
+trap 'exit 1' TERM INT HUP
 
 # greets PATH: 0 when a QMP greeting arrives on the unix socket within 2 s.
 greets() {
@@ -92,14 +93,15 @@ wait_ready() {
     done
 }
 
-# wait_exit PID: bounded wait; prints the exit status, or "timeout".
+# wait_exit PID: bounded wait for our child; sets rc to its exit status or "timeout".
+# (Not in a $(...) subshell: only this shell can wait for its children.)
 wait_exit() {
     local p=$1 i
+    rc=timeout
     for i in $(seq 1 100); do
-        if ! kill -0 "$p" 2>/dev/null; then wait "$p" 2>/dev/null; echo $?; return; fi
+        if ! kill -0 "$p" 2>/dev/null; then wait "$p" 2>/dev/null; rc=$?; return; fi
         sleep 0.05
     done
-    echo timeout
 }
 
 # wait_gone PID: bounded wait for a process that is not our child.
@@ -144,6 +146,7 @@ badopt "--qmp bogus:x" --qmp bogus:x
 badopt "--machine foo" --machine foo
 badopt "--log-level loud" --log-level loud
 badopt "--vcpus without a value" --vcpus
+badopt "--vcpus 0" --vcpus 0
 badopt "--domid abc" --domid abc
 badopt "stray positional argument" stray
 
@@ -169,7 +172,7 @@ check "its error is reported on stderr" test -s "$dir/err2"
 check "the first daemon still owns and serves the socket" greets "$S1"
 # SIGHUP: libxl's destroy
 kill -HUP "$p"
-rc=$(wait_exit "$p")
+wait_exit "$p"
 check "SIGHUP -> exit status 0" test "$rc" = 0
 check "SIGHUP: QMP sockets unlinked" test ! -e "$S1" -a ! -e "$S2"
 check "SIGHUP: qtest socket unlinked" test ! -e "$QT"
@@ -182,7 +185,7 @@ p=$!; pids+=("$p")
 if wait_ready "$p" "$S1"; then ok "stale socket replaced, daemon serves it"; else
     bad "stale socket replaced" "$(head -c 500 "$dir/err3")"; fi
 kill -INT "$p"
-rc=$(wait_exit "$p")
+wait_exit "$p"
 check "SIGINT -> exit status 0" test "$rc" = 0
 check "SIGINT: socket unlinked" test ! -e "$S1"
 
@@ -194,7 +197,7 @@ wait_ready "$p" "$S1"
 check "--pidfile written" test -f "$PF"
 check "--pidfile holds the daemon's pid" test "$(tr -d ' \n' <"$PF" 2>/dev/null)" = "$p"
 kill -TERM "$p"
-rc=$(wait_exit "$p")
+wait_exit "$p"
 check "SIGTERM -> exit status 0" test "$rc" = 0
 check "SIGTERM: pidfile removed" test ! -e "$PF"
 check "SIGTERM: socket unlinked" test ! -e "$S1"
@@ -204,6 +207,7 @@ start=$(date +%s%N)
 timeout 10 "$DEVMODELD" --daemonize --qmp "unix:$S1" --qmp "unix:$S2" --pidfile "$PF" \
     >"$dir/out5" 2>"$dir/err5"
 rc=$?
+echo "#   --daemonize returned after $(( ($(date +%s%N) - start) / 1000000 )) ms"
 check "--daemonize: parent exits 0" test $rc -eq 0
 check "--daemonize: socket connectable at once" greets "$S1"
 check "--daemonize: second socket connectable at once" greets "$S2"
@@ -219,7 +223,6 @@ if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
 else
     bad "--daemonize: pidfile names a live process" "pidfile '${dpid}'; stderr: $(head -c 300 "$dir/err5")"
 fi
-echo "#   --daemonize returned after $(( ($(date +%s%N) - start) / 1000000 )) ms"
 timeout 10 "$DEVMODELD" --daemonize --qmp "unix:$dir/nonexistent/dir/s.sock" >/dev/null 2>"$dir/err6"
 rc=$?
 check "--daemonize with an unusable socket path: parent fails (status $rc)" \

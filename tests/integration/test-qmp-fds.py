@@ -12,6 +12,7 @@ import os
 import time
 
 import harness
+import qmpclient
 from harness import server
 
 GE = "GenericError"
@@ -29,7 +30,6 @@ def send_with_fd(c, style, data, fds):
 
 
 def cmd_bytes(cmd, args=None, id=None):
-    import qmpclient
     return qmpclient.command_bytes(cmd, args, id=id if id is not None else cmd)
 
 
@@ -40,11 +40,31 @@ def server_fd_target(pid, fd):
         return None
 
 
-def fd_count(pid):
+def held(pid, files):
+    """How many fds of the server point at the files we passed.
+
+    Counting only those (not all fds) keeps the checks exact while the server
+    opens and closes sockets of other clients."""
+    wanted = set(files.paths)
+    n = 0
     try:
-        return len(os.listdir("/proc/%d/fd" % pid))
+        entries = os.listdir("/proc/%d/fd" % pid)
     except OSError:
         return -1
+    for e in entries:
+        if server_fd_target(pid, int(e)) in wanted:
+            n += 1
+    return n
+
+
+def wait_held(pid, files, expected, timeout=1.0):
+    """held() once it equals expected, or its value after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        n = held(pid, files)
+        if n == expected or time.monotonic() > deadline:
+            return n
+        time.sleep(0.01)
 
 
 def fdsets(c):
@@ -82,7 +102,6 @@ def test_add_fd_styles(t):
         files = Files(s.tmpdir, 4)
         try:
             c = s.negotiated()
-            base = fd_count(pid)
             got = []
             for i, style in enumerate(STYLES):
                 send_with_fd(c, style, cmd_bytes("add-fd", id=i), [files.fds[i]])
@@ -97,7 +116,7 @@ def test_add_fd_styles(t):
                 t.eq(ret.get("fdset-id"), i, "add-fd (%s) creates the lowest free fdset %d" % (style, i))
                 t.eq(server_fd_target(pid, ret.get("fd", -1)), files.paths[i],
                      "add-fd (%s): server fd %s is the passed file" % (style, ret.get("fd")))
-            t.eq(fd_count(pid), base + 3, "server holds exactly the three passed fds")
+            t.eq(wait_held(pid, files, 3), 3, "server holds exactly the three passed fds")
             want = [{"fdset-id": g["fdset-id"], "fds": [{"fd": g["fd"]}]} for g in got]
             t.eq(norm(fdsets(c)), want, "query-fdsets lists the three sets")
             # explicit fdset-id, opaque, adding to an existing set
@@ -132,7 +151,6 @@ def test_add_fd_errors(t):
         files = Files(s.tmpdir, 1)
         try:
             c = s.negotiated()
-            base = fd_count(pid)
             r = c.execute("add-fd", id=1)
             t.eq((r.error_class, r.error_desc, r.get("id")), (GE, NO_FD, 1),
                  "add-fd without an fd -> No file descriptor supplied via SCM_RIGHTS")
@@ -145,8 +163,7 @@ def test_add_fd_errors(t):
                  "add-fd with fdset-id -1 rejected (QEMU 7.2 text)")
             r = c.execute("add-fd", id=4)
             t.eq(r.error_desc, NO_FD, "the fd of a rejected add-fd is not kept for the next one")
-            time.sleep(0.05)
-            t.eq(fd_count(pid), base, "rejected add-fd leaves no fd open in the server")
+            t.eq(wait_held(pid, files, 0), 0, "rejected add-fd leaves no fd open in the server")
             t.eq(fdsets(c), [], "no fdset after the failed add-fd calls")
             # remove-fd errors
             r = c.execute("remove-fd", {"fdset-id": 9}, id=5)
@@ -167,7 +184,6 @@ def test_remove_fd(t):
         files = Files(s.tmpdir, 3)
         try:
             c = s.negotiated()
-            base = fd_count(pid)
             rets = []
             for i, fdset in enumerate((None, 0, None)):
                 args = None if fdset is None else {"fdset-id": fdset}
@@ -192,8 +208,7 @@ def test_remove_fd(t):
             t.eq(r.error_desc, "File descriptor named 'fdset-id:1' not found", "set 1 no longer exists")
             r = c.execute("remove-fd", {"fdset-id": 0, "fd": rets[1]["fd"]}, id=5)
             t.eq(fdsets(c), [], "removing the last fd of a set frees the set")
-            time.sleep(0.05)
-            t.eq(fd_count(pid), base, "all passed fds closed in the server")
+            t.eq(wait_held(pid, files, 0), 0, "all passed fds closed in the server")
             c.close()
         finally:
             files.close()
@@ -205,7 +220,6 @@ def test_fdset_freed_on_disconnect(t):
         files = Files(s.tmpdir, 2)
         try:
             watcher = s.negotiated() if not t.is_qemu else None
-            base = fd_count(pid)
             c = s.negotiated()
             send_with_fd(c, "first-byte", cmd_bytes("add-fd"), [files.fds[0]])
             ret = c.reply().get("return", {})
@@ -214,11 +228,15 @@ def test_fdset_freed_on_disconnect(t):
             if watcher is not None:
                 t.eq(len(fdsets(watcher)), 2, "fdsets are visible to another client")
             c.close()
-            time.sleep(0.2)
             if watcher is not None:
-                t.eq(fdsets(watcher), [], "fdsets freed when the creating client disconnects "
+                deadline = time.monotonic() + 2.0
+                seen = fdsets(watcher)
+                while seen != [] and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                    seen = fdsets(watcher)
+                t.eq(seen, [], "fdsets freed when the creating client disconnects "
                      "(seen by a client still connected)")
-                t.eq(fd_count(pid), base, "their fds are closed in the server")
+                t.eq(wait_held(pid, files, 0), 0, "their fds are closed in the server")
                 watcher.close()
             c = s.negotiated()
             t.eq(fdsets(c), [], "a new client sees no fdsets")
@@ -235,7 +253,6 @@ def test_unconsumed_fd(t):
         files = Files(s.tmpdir, 2)
         try:
             c = s.negotiated()
-            base = fd_count(pid)
             # an fd sent with an unrelated command waits for the next getfd (QEMU 7.2)
             send_with_fd(c, "space", cmd_bytes("query-status", id=1), [files.fds[0]])
             r = c.reply()
@@ -244,8 +261,7 @@ def test_unconsumed_fd(t):
             t.eq(r.get("return"), {}, "getfd takes an fd sent earlier with another command")
             r = c.execute("closefd", {"fdname": "later"}, id=3)
             t.eq(r.get("return"), {}, "closefd of it")
-            time.sleep(0.05)
-            t.eq(fd_count(pid), base, "closefd closed the fd in the server")
+            t.eq(wait_held(pid, files, 0), 0, "closefd closed the fd in the server")
             c.close()
             # an fd that is never consumed is closed when the client leaves
             c2 = s.negotiated()
@@ -254,7 +270,7 @@ def test_unconsumed_fd(t):
             c2.close()
             time.sleep(0.2)
             c = s.negotiated()
-            t.eq(fd_count(pid), base, "an unconsumed fd is closed on disconnect")
+            t.eq(wait_held(pid, files, 0), 0, "an unconsumed fd is closed on disconnect")
             c.close()
         finally:
             files.close()
@@ -266,7 +282,6 @@ def test_getfd_closefd(t):
         files = Files(s.tmpdir, 3)
         try:
             c = s.negotiated()
-            base = fd_count(pid)
             r = c.execute("getfd", {"fdname": "nofd"}, id=1)
             t.eq((r.error_class, r.error_desc), (GE, NO_FD), "getfd without an fd")
             send_with_fd(c, "first-byte", cmd_bytes("getfd", {"fdname": "1abc"}, id=2), [files.fds[0]])
@@ -281,12 +296,13 @@ def test_getfd_closefd(t):
                              [files.fds[i]])
                 r = c.reply()
                 t.eq((r.get("return"), r.get("id")), ({}, i), "getfd (%s) returns {}" % style)
-            time.sleep(0.05)
-            t.eq(fd_count(pid), base + 3, "server holds the three named fds")
+            t.eq(wait_held(pid, files, 3), 3, "server holds the three named fds")
             send_with_fd(c, "whole", cmd_bytes("getfd", {"fdname": "fd-space"}), [files.fds[0]])
             t.eq(c.reply().get("return"), {}, "getfd with an existing name replaces it")
-            time.sleep(0.05)
-            t.eq(fd_count(pid), base + 3, "the replaced fd is closed")
+            t.eq(wait_held(pid, files, 3), 3, "the replaced fd is closed")
+            t.eq(sum(1 for e in os.listdir("/proc/%d/fd" % pid)
+                     if server_fd_target(pid, int(e)) == files.paths[1]), 0,
+                 "no server fd left on the replaced file")
             r = c.execute("closefd", {"fdname": "fd-whole"}, id=10)
             t.eq(r.get("return"), {}, "closefd returns {}")
             r = c.execute("closefd", {"fdname": "fd-whole"}, id=11)
@@ -303,8 +319,7 @@ def test_getfd_closefd(t):
                  "named fds are per monitor (not visible on the second monitor)")
             r = c.execute("closefd", {"fdname": "fd-space"}, id=14)
             t.eq(r.get("return"), {}, "closefd on the owning monitor")
-            time.sleep(0.05)
-            t.eq(fd_count(pid), base + 1, "every named fd closed again (one for the 2nd client)")
+            t.eq(wait_held(pid, files, 0), 0, "every named fd closed again")
             other.close()
             c.close()
         finally:

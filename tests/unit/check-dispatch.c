@@ -33,8 +33,8 @@ static void setup(void)
 {
     fx.machine = machine_new(MACHINE_TYPE_XENFV, 1, 2);
     machine_start(fx.machine, true, false);
-    fx.named_fds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                         named_fd_close);
+    fx.named_fds =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, named_fd_close);
     memset(&fx.session, 0, sizeof(fx.session));
     fx.session.machine = fx.machine;
     fx.session.named_fds = fx.named_fds;
@@ -70,7 +70,8 @@ static void expect(const char *request, const char *reply)
     ck_assert_str_eq(got, reply);
 }
 
-#define GENERIC(desc) "{\"error\":{\"class\":\"GenericError\",\"desc\":\"" desc "\"}"
+#define GENERIC(desc)                                                          \
+    "{\"error\":{\"class\":\"GenericError\",\"desc\":\"" desc "\"}"
 
 static void negotiate(void)
 {
@@ -82,15 +83,16 @@ START_TEST(test_envelope)
     expect("[1]", GENERIC("QMP input must be a JSON object") "}");
     expect("{\"execute\":1,\"id\":5}",
            GENERIC("QMP input member 'execute' must be a string") ",\"id\":5}");
-    expect("{\"id\":\"x\",\"execute\":\"stop\",\"arguments\":[]}",
-           GENERIC("QMP input member 'arguments' must be an object")
-           ",\"id\":\"x\"}");
+    expect(
+        "{\"id\":\"x\",\"execute\":\"stop\",\"arguments\":[]}",
+        GENERIC(
+            "QMP input member 'arguments' must be an object") ",\"id\":\"x\"}");
     expect("{\"execute\":\"stop\",\"Execute\":\"stop\"}",
            GENERIC("QMP input member 'Execute' is unexpected") "}");
     expect("{\"exec-oob\":\"stop\"}",
            GENERIC("QMP input member 'exec-oob' is unexpected") "}");
-    expect("{\"id\":7}", GENERIC("QMP input lacks member 'execute'")
-           ",\"id\":7}");
+    expect("{\"id\":7}",
+           GENERIC("QMP input lacks member 'execute'") ",\"id\":7}");
 }
 END_TEST
 
@@ -125,9 +127,9 @@ START_TEST(test_arguments)
            GENERIC("Parameter 'x' is unexpected") "}");
     expect("{\"execute\":\"getfd\",\"arguments\":{\"foo\":1}}",
            GENERIC("Parameter 'fdname' is missing") "}");
-    expect("{\"execute\":\"getfd\",\"arguments\":{\"fdname\":null}}",
-           GENERIC("Invalid parameter type for 'fdname', expected: string")
-           "}");
+    expect(
+        "{\"execute\":\"getfd\",\"arguments\":{\"fdname\":null}}",
+        GENERIC("Invalid parameter type for 'fdname', expected: string") "}");
     expect("{\"execute\":\"add-fd\",\"arguments\":{\"fdset-id\":1.5}}",
            GENERIC("Invalid parameter type for 'fdset-id', expected: "
                    "integer") "}");
@@ -141,8 +143,7 @@ START_TEST(test_arguments)
                    "integer") "}");
     expect("{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":"
            "\"oob\"}}",
-           GENERIC("Invalid parameter type for 'enable', expected: array")
-           "}");
+           GENERIC("Invalid parameter type for 'enable', expected: array") "}");
     /* Declared members are checked before unknown ones are reported. */
     expect("{\"execute\":\"remove-fd\",\"arguments\":{\"zzz\":1,"
            "\"fdset-id\":\"a\"}}",
@@ -154,16 +155,22 @@ END_TEST
 START_TEST(test_id_echo)
 {
     static const char *const ids[] = {
-        "null", "true", "[1,\"a\",{\"b\":null}]", "{\"a\":[1,2]}",
-        "\"cookie#1\"", "18446744073709551615", "-5", "2020372736",
+        "null",
+        "true",
+        "[1,\"a\",{\"b\":null}]",
+        "{\"a\":[1,2]}",
+        "\"cookie#1\"",
+        "18446744073709551615",
+        "-5",
+        "2020372736",
     };
 
     negotiate();
     for (size_t i = 0; i < G_N_ELEMENTS(ids); i++) {
         g_autofree char *request =
             g_strdup_printf("{\"execute\":\"query-name\",\"id\":%s}", ids[i]);
-        g_autofree char *reply = g_strdup_printf("{\"return\":{},\"id\":%s}",
-                                                 ids[i]);
+        g_autofree char *reply =
+            g_strdup_printf("{\"return\":{},\"id\":%s}", ids[i]);
         expect(request, reply);
     }
 }
@@ -200,8 +207,7 @@ START_TEST(test_fd_commands)
     qmp_session_set_received_fds(&fx.session, pipefd, 2);
     g_autofree char *added =
         g_strdup_printf("{\"return\":{\"fdset-id\":0,\"fd\":%d}}", pipefd[0]);
-    expect("{\"execute\":\"add-fd\",\"arguments\":{\"opaque\":\"r\"}}",
-           added);
+    expect("{\"execute\":\"add-fd\",\"arguments\":{\"opaque\":\"r\"}}", added);
     /* The second fd of the message is taken by the next command. */
     expect("{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"w\"}}",
            "{\"return\":{}}");

@@ -27,17 +27,13 @@ START_TEST(test_lowest_free_id)
     FdSets *sets = fdsets_new();
     int64_t id;
 
-    ck_assert(fdsets_add(sets, -1, open_null(O_RDONLY), NULL, NULL, &id,
-                         NULL));
+    ck_assert(fdsets_add(sets, -1, open_null(O_RDONLY), NULL, NULL, &id, NULL));
     ck_assert_int_eq(id, 0);
-    ck_assert(fdsets_add(sets, 2, open_null(O_RDONLY), "two", NULL, &id,
-                         NULL));
+    ck_assert(fdsets_add(sets, 2, open_null(O_RDONLY), "two", NULL, &id, NULL));
     ck_assert_int_eq(id, 2);
-    ck_assert(fdsets_add(sets, -1, open_null(O_RDONLY), NULL, NULL, &id,
-                         NULL));
+    ck_assert(fdsets_add(sets, -1, open_null(O_RDONLY), NULL, NULL, &id, NULL));
     ck_assert_int_eq(id, 1);
-    ck_assert(fdsets_add(sets, -1, open_null(O_RDONLY), NULL, NULL, &id,
-                         NULL));
+    ck_assert(fdsets_add(sets, -1, open_null(O_RDONLY), NULL, NULL, &id, NULL));
     ck_assert_int_eq(id, 3);
 
     GPtrArray *list = fdsets_list(sets);

@@ -20,8 +20,8 @@ static bool parse(DaemonOptions *opts, GError **error, ...)
     }
     va_end(ap);
     g_ptr_array_add(args, NULL);
-    return daemon_options_parse(opts, (int)args->len - 1,
-                                (char **)args->pdata, error);
+    return daemon_options_parse(opts, (int)args->len - 1, (char **)args->pdata,
+                                error);
 }
 
 START_TEST(test_defaults_and_full_set)
@@ -46,8 +46,7 @@ START_TEST(test_defaults_and_full_set)
     ck_assert_uint_eq(tcp->port, 4444);
     ck_assert_str_eq(((ListenAddress *)g_ptr_array_index(opts.qmp, 2))->host,
                      "::1");
-    ck_assert_int_eq(((ListenAddress *)g_ptr_array_index(opts.qmp, 3))->fd,
-                     7);
+    ck_assert_int_eq(((ListenAddress *)g_ptr_array_index(opts.qmp, 3))->fd, 7);
     ck_assert_str_eq(opts.qtest->path, "/tmp/q.sock");
     ck_assert_uint_eq(opts.domid, 12);
     ck_assert_int_eq(opts.machine, MACHINE_TYPE_PC);
@@ -75,19 +74,22 @@ static const struct {
     const char *args[4];
     const char *message;
 } bad_cases[] = {
-    { { "--qmp", "bogus:x" }, "--qmp: 'bogus:x': expected unix:PATH or "
-                              "tcp:HOST:PORT" },
-    { { "--qmp", "tcp:localhost" }, "--qmp: 'tcp:localhost': expected "
-                                    "tcp:HOST:PORT" },
-    { { "--qmp", "tcp:h:99999" }, "--qmp: 'tcp:h:99999': expected "
-                                  "tcp:HOST:PORT" },
+    { { "--qmp", "bogus:x" },
+      "--qmp: 'bogus:x': expected unix:PATH or "
+      "tcp:HOST:PORT" },
+    { { "--qmp", "tcp:localhost" },
+      "--qmp: 'tcp:localhost': expected "
+      "tcp:HOST:PORT" },
+    { { "--qmp", "tcp:h:99999" },
+      "--qmp: 'tcp:h:99999': expected "
+      "tcp:HOST:PORT" },
     { { "--qmp", "unix:" }, "--qmp: 'unix:': the socket path is empty" },
     { { "--qmp", "unix:/a", "--vcpus", "abc" },
-      "--vcpus: 'abc' is not a number from 0 to 128" },
+      "--vcpus: 'abc' is not a number from 1 to 128" },
     { { "--qmp", "unix:/a", "--vcpus", "0" },
-      "--vcpus: there must be at least one vCPU" },
+      "--vcpus: '0' is not a number from 1 to 128" },
     { { "--qmp", "unix:/a", "--vcpus", "129" },
-      "--vcpus: '129' is not a number from 0 to 128" },
+      "--vcpus: '129' is not a number from 1 to 128" },
     { { "--qmp", "unix:/a", "--machine", "q35" },
       "--machine: 'q35' is not a machine type (xenfv or pc)" },
     { { "--qmp", "unix:/a", "--domid", "-1" },
@@ -95,10 +97,12 @@ static const struct {
     { { "--qmp", "unix:/a", "--qtest", "tcp:h:1" },
       "--qtest: 'tcp:h:1': only unix:PATH is supported" },
     { { "--qmp", "unix:/a", "--qmp-fd", "1" },
-      "--qmp-fd: fd 1 is standard input, output or error" },
+      "--qmp-fd: '1' is not a number from 3 to 2147483647" },
     { { "--qmp", "unix:/a", "--log-level", "loud" },
       "--log-level: 'loud' is not one of error, warning, message, info, "
       "debug" },
+    { { "--qmp", "unix:/a", "--domid", "0x10" },
+      "--domid: '0x10' is not a number from 0 to 32751" },
     { { "--qmp", "unix:/a", "extra" }, "unexpected argument 'extra'" },
     { { "--bogus" }, "Unknown option --bogus" },
     { { "-S" }, "at least one --qmp or --qmp-fd is needed" },

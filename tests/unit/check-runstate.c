@@ -28,26 +28,26 @@ END_TEST
 
 START_TEST(test_transitions)
 {
-    ck_assert(runstate_transition_allowed(RUN_STATE_PRELAUNCH,
-                                          RUN_STATE_RUNNING));
-    ck_assert(runstate_transition_allowed(RUN_STATE_RUNNING,
-                                          RUN_STATE_SAVE_VM));
-    ck_assert(runstate_transition_allowed(RUN_STATE_SAVE_VM,
-                                          RUN_STATE_RUNNING));
-    ck_assert(runstate_transition_allowed(RUN_STATE_PAUSED,
-                                          RUN_STATE_PRELAUNCH));
-    ck_assert(runstate_transition_allowed(RUN_STATE_INMIGRATE,
-                                          RUN_STATE_PAUSED));
-    ck_assert(runstate_transition_allowed(RUN_STATE_RESTORE_VM,
-                                          RUN_STATE_RUNNING));
+    ck_assert(
+        runstate_transition_allowed(RUN_STATE_PRELAUNCH, RUN_STATE_RUNNING));
+    ck_assert(
+        runstate_transition_allowed(RUN_STATE_RUNNING, RUN_STATE_SAVE_VM));
+    ck_assert(
+        runstate_transition_allowed(RUN_STATE_SAVE_VM, RUN_STATE_RUNNING));
+    ck_assert(
+        runstate_transition_allowed(RUN_STATE_PAUSED, RUN_STATE_PRELAUNCH));
+    ck_assert(
+        runstate_transition_allowed(RUN_STATE_INMIGRATE, RUN_STATE_PAUSED));
+    ck_assert(
+        runstate_transition_allowed(RUN_STATE_RESTORE_VM, RUN_STATE_RUNNING));
     /* save-vm only returns to running; nothing goes back to inmigrate
      * except prelaunch. */
-    ck_assert(!runstate_transition_allowed(RUN_STATE_SAVE_VM,
-                                           RUN_STATE_PAUSED));
-    ck_assert(!runstate_transition_allowed(RUN_STATE_RUNNING,
-                                           RUN_STATE_INMIGRATE));
-    ck_assert(!runstate_transition_allowed(RUN_STATE_PAUSED,
-                                           RUN_STATE_SHUTDOWN));
+    ck_assert(
+        !runstate_transition_allowed(RUN_STATE_SAVE_VM, RUN_STATE_PAUSED));
+    ck_assert(
+        !runstate_transition_allowed(RUN_STATE_RUNNING, RUN_STATE_INMIGRATE));
+    ck_assert(
+        !runstate_transition_allowed(RUN_STATE_PAUSED, RUN_STATE_SHUTDOWN));
     ck_assert(!runstate_transition_allowed(RUN_STATE_MAX, RUN_STATE_RUNNING));
     ck_assert(runstate_needs_reset(RUN_STATE_SHUTDOWN));
     ck_assert(!runstate_needs_reset(RUN_STATE_PAUSED));
@@ -145,8 +145,8 @@ START_TEST(test_quit_is_announced_once)
     machine_quit(machine, SHUTDOWN_CAUSE_HOST_QMP_QUIT);
     ck_assert_str_eq(log.text->str, "SHUTDOWN");
     ck_assert(machine->quit_requested);
-    ck_assert(!runstate_transition_allowed(RUN_STATE_SHUTDOWN,
-                                           RUN_STATE_RUNNING));
+    ck_assert(
+        !runstate_transition_allowed(RUN_STATE_SHUTDOWN, RUN_STATE_RUNNING));
     machine->runstate = RUN_STATE_SHUTDOWN;
     ck_assert(!machine_cont(machine, &error));
     ck_assert_str_eq(error->message,
