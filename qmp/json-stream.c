@@ -16,7 +16,11 @@
  * - the limits (bytes of token text, tokens, nesting) each answer with a
  *   fixed text and drop the value.  Unlike QEMU, a single token that grows
  *   past the byte limit is reported at once and the rest of it is skipped
- *   without being stored, so memory stays bounded whatever the client sends.
+ *   without being stored, so memory stays bounded whatever the client sends;
+ *   and the rest of a value that broke a limit is skipped too (only its
+ *   nesting is followed), where QEMU parses every leftover token and sends
+ *   one error each: up to millions of replies for one oversized message.
+ *   A lexical error (a client's recovery byte) ends the skipping.
  */
 #include "config.h"
 
@@ -56,6 +60,7 @@ struct JsonStream {
     size_t value_bytes; /* sum of their lengths, as the limit counts them */
     int brace_depth;
     int bracket_depth;
+    int skip_depth; /* > 0: skipping the rest of a value that broke a limit */
 
     GQueue ready; /* of JsonMessage *, oldest first */
 };
@@ -100,8 +105,25 @@ static void clear_token(JsonStream *stream)
 
 static void limit_error(JsonStream *stream, const char *text)
 {
+    int depth = stream->brace_depth + stream->bracket_depth;
+
     drop_value(stream);
     queue_error(stream, g_strdup(text));
+    stream->skip_depth = depth > 0 ? depth : 0;
+}
+
+/* Follows the nesting of a value being skipped; true while it lasts. */
+static bool skip_token(JsonStream *stream, JsonTokenType type)
+{
+    if (stream->skip_depth == 0) {
+        return false;
+    }
+    if (type == JSON_TOKEN_LCURLY || type == JSON_TOKEN_LSQUARE) {
+        stream->skip_depth++;
+    } else if (type == JSON_TOKEN_RCURLY || type == JSON_TOKEN_RSQUARE) {
+        stream->skip_depth--;
+    }
+    return true;
 }
 
 /* Checks the byte limit as it will stand once a token of len bytes ends. */
@@ -115,6 +137,9 @@ static void push_token(JsonStream *stream, JsonTokenType type)
 {
     JsonToken token;
 
+    if (skip_token(stream, type)) {
+        return;
+    }
     switch (type) {
     case JSON_TOKEN_LCURLY:
         stream->brace_depth++;
@@ -196,6 +221,7 @@ static void take_byte(JsonStream *stream, char byte)
 /* A lexical error at byte: report the token so far with it, then resync. */
 static void lex_error(JsonStream *stream, char byte)
 {
+    stream->skip_depth = 0;
     if (stream->discarding) {
         /* The overflow was already reported for this token. */
         stream->discarding = false;
@@ -435,6 +461,7 @@ void json_stream_reset(JsonStream *stream)
     g_queue_clear_full(&stream->ready, (GDestroyNotify)json_message_free);
     clear_token(stream);
     stream->discarding = false;
+    stream->skip_depth = 0;
     stream->state = LEX_START;
     drop_value(stream);
 }
