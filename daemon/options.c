@@ -127,6 +127,19 @@ static gboolean set_vcpus(const char *option, const char *value, gpointer data,
     return TRUE;
 }
 
+static gboolean set_busy_poll(const char *option, const char *value,
+                              gpointer data, GError **error)
+{
+    DaemonOptions *opts = data;
+    guint64 us;
+
+    if (!parse_uint(option, value, 0, OPTIONS_MAX_BUSY_POLL_US, &us, error)) {
+        return FALSE;
+    }
+    opts->busy_poll_us = (unsigned)us;
+    return TRUE;
+}
+
 static gboolean set_machine(const char *option, const char *value,
                             gpointer data, GError **error)
 {
@@ -183,6 +196,10 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
           "write the process id to PATH", "PATH" },
         { "daemonize", 0, 0, G_OPTION_ARG_NONE, &daemonize,
           "run in the background once every socket listens", NULL },
+        { "busy-poll-us", 0, 0, G_OPTION_ARG_CALLBACK, set_busy_poll,
+          "after QMP input, poll without sleeping for US microseconds "
+          "(default 50, 0 = never)",
+          "US" },
         { "log-level", 0, 0, G_OPTION_ARG_CALLBACK, set_log_level,
           "error, warning, message (default), info or debug", "LEVEL" },
         { "version", 0, 0, G_OPTION_ARG_NONE, &version,
@@ -196,6 +213,7 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
     opts->machine = MACHINE_TYPE_XENFV;
     opts->vcpus = 1;
     opts->log_level = G_LOG_LEVEL_MESSAGE;
+    opts->busy_poll_us = OPTIONS_DEFAULT_BUSY_POLL_US;
 
     g_autoptr(GOptionContext) context =
         g_option_context_new("- Xen HVM device model");

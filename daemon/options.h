@@ -15,6 +15,8 @@
 enum {
     OPTIONS_MAX_VCPUS = 128,    /* HVM_MAX_VCPUS */
     OPTIONS_MAX_DOMID = 0x7FEF, /* DOMID_FIRST_RESERVED - 1 */
+    OPTIONS_DEFAULT_BUSY_POLL_US = 50,
+    OPTIONS_MAX_BUSY_POLL_US = 10000,
 };
 
 typedef struct DaemonOptions {
@@ -28,6 +30,7 @@ typedef struct DaemonOptions {
     char *pidfile;
     bool daemonize;
     GLogLevelFlags log_level; /* the least severe level printed */
+    unsigned busy_poll_us; /* poll without sleeping this long after input */
     bool show_version;
 } DaemonOptions;
 

@@ -56,7 +56,8 @@ struct QmpMonitor {
 struct QmpServer {
     Machine *machine;
     GPtrArray *monitors;
-    guint reap_source; /* idle source freeing dead clients */
+    guint reap_source;    /* idle source freeing dead clients */
+    gint64 last_input_us; /* monotonic time of the last bytes read */
 };
 
 static void qmp_client_continue(QmpClient *client);
@@ -216,6 +217,7 @@ static bool qmp_client_read(QmpClient *client)
                   client->monitor->label, QMP_MAX_FDS_PER_MESSAGE);
     }
     json_stream_feed(client->stream, buf, (size_t)n);
+    client->monitor->server->last_input_us = g_get_monotonic_time();
     return true;
 }
 
@@ -471,6 +473,11 @@ static void qmp_server_flush(QmpServer *server)
             }
         }
     }
+}
+
+gint64 qmp_server_last_input(const QmpServer *server)
+{
+    return server->last_input_us;
 }
 
 void qmp_server_free(QmpServer *server)

@@ -19,6 +19,9 @@ QmpServer *qmp_server_new(Machine *machine);
 bool qmp_server_add_monitor(QmpServer *server, const ListenAddress *addr,
                             GError **error);
 
+/* Monotonic time (µs) when a client last sent bytes; 0 before any. */
+gint64 qmp_server_last_input(const QmpServer *server);
+
 /* Sends what is still queued (bounded wait), closes everything. */
 void qmp_server_free(QmpServer *server);
 

@@ -32,13 +32,15 @@ START_TEST(test_defaults_and_full_set)
     ck_assert_int_eq(opts.machine, MACHINE_TYPE_XENFV);
     ck_assert_uint_eq(opts.vcpus, 1);
     ck_assert(!opts.paused && !opts.incoming && !opts.daemonize);
+    ck_assert_uint_eq(opts.busy_poll_us, OPTIONS_DEFAULT_BUSY_POLL_US);
     daemon_options_clear(&opts);
 
     ck_assert(parse(&opts, NULL, "--qmp", "unix:/tmp/a.sock", "--qmp",
                     "tcp:127.0.0.1:4444", "--qmp", "tcp:[::1]:5", "--qmp-fd",
                     "7", "--qtest", "unix:/tmp/q.sock", "--domid", "12",
                     "--machine", "pc", "-S", "--incoming", "--vcpus", "4",
-                    "--pidfile", "/tmp/p", "--log-level", "debug", NULL));
+                    "--pidfile", "/tmp/p", "--log-level", "debug",
+                    "--busy-poll-us", "0", NULL));
     ck_assert_uint_eq(opts.qmp->len, 4);
     ListenAddress *tcp = g_ptr_array_index(opts.qmp, 1);
     ck_assert_int_eq(tcp->kind, LISTEN_TCP);
@@ -54,6 +56,7 @@ START_TEST(test_defaults_and_full_set)
     ck_assert_uint_eq(opts.vcpus, 4);
     ck_assert_str_eq(opts.pidfile, "/tmp/p");
     ck_assert_int_eq(opts.log_level, G_LOG_LEVEL_DEBUG);
+    ck_assert_uint_eq(opts.busy_poll_us, 0);
     daemon_options_clear(&opts);
 }
 END_TEST
@@ -103,6 +106,8 @@ static const struct {
       "debug" },
     { { "--qmp", "unix:/a", "--domid", "0x10" },
       "--domid: '0x10' is not a number from 0 to 32751" },
+    { { "--qmp", "unix:/a", "--busy-poll-us", "10001" },
+      "--busy-poll-us: '10001' is not a number from 0 to 10000" },
     { { "--qmp", "unix:/a", "extra" }, "unexpected argument 'extra'" },
     { { "--bogus" }, "Unknown option --bogus" },
     { { "-S" }, "at least one --qmp or --qmp-fd is needed" },
