@@ -30,7 +30,7 @@ typedef struct DaemonOptions {
     char *pidfile;
     bool daemonize;
     GLogLevelFlags log_level; /* the least severe level printed */
-    unsigned busy_poll_us; /* poll without sleeping this long after input */
+    unsigned busy_poll_us;    /* poll without sleeping this long after input */
     bool show_version;
 } DaemonOptions;
 
