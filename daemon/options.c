@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <glib.h>
@@ -101,43 +102,38 @@ static gboolean set_qtest(const char *option, const char *value, gpointer data,
     return TRUE;
 }
 
-static gboolean set_domid(const char *option, const char *value, gpointer data,
-                          GError **error)
+/* The numeric options: where each goes and its range. */
+static const struct {
+    const char *option;
+    size_t offset; /* of an unsigned or uint32_t field in DaemonOptions */
+    guint64 min, max;
+} number_options[] = {
+    { "--domid", offsetof(DaemonOptions, domid), 0, OPTIONS_MAX_DOMID },
+    { "--vcpus", offsetof(DaemonOptions, vcpus), 1, OPTIONS_MAX_VCPUS },
+    { "--busy-poll-us", offsetof(DaemonOptions, busy_poll_us), 0,
+      OPTIONS_MAX_BUSY_POLL_US },
+};
+G_STATIC_ASSERT(sizeof(((DaemonOptions *)0)->domid) == sizeof(unsigned));
+
+static gboolean set_number(const char *option, const char *value, gpointer data,
+                           GError **error)
 {
-    DaemonOptions *opts = data;
-    guint64 domid;
-
-    if (!parse_uint(option, value, 0, OPTIONS_MAX_DOMID, &domid, error)) {
-        return FALSE;
+    for (size_t i = 0; i < G_N_ELEMENTS(number_options); i++) {
+        guint64 number;
+        if (strcmp(number_options[i].option, option) != 0) {
+            continue;
+        }
+        if (!parse_uint(option, value, number_options[i].min,
+                        number_options[i].max, &number, error)) {
+            return FALSE;
+        }
+        *(unsigned *)((char *)data + number_options[i].offset) =
+            (unsigned)number;
+        return TRUE;
     }
-    opts->domid = (uint32_t)domid;
-    return TRUE;
-}
-
-static gboolean set_vcpus(const char *option, const char *value, gpointer data,
-                          GError **error)
-{
-    DaemonOptions *opts = data;
-    guint64 vcpus;
-
-    if (!parse_uint(option, value, 1, OPTIONS_MAX_VCPUS, &vcpus, error)) {
-        return FALSE;
-    }
-    opts->vcpus = (unsigned)vcpus;
-    return TRUE;
-}
-
-static gboolean set_busy_poll(const char *option, const char *value,
-                              gpointer data, GError **error)
-{
-    DaemonOptions *opts = data;
-    guint64 us;
-
-    if (!parse_uint(option, value, 0, OPTIONS_MAX_BUSY_POLL_US, &us, error)) {
-        return FALSE;
-    }
-    opts->busy_poll_us = (unsigned)us;
-    return TRUE;
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                "%s: not a numeric option", option);
+    return FALSE;
 }
 
 static gboolean set_machine(const char *option, const char *value,
@@ -182,7 +178,7 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
           "QMP monitor on an inherited listening socket", "FD" },
         { "qtest", 0, 0, G_OPTION_ARG_CALLBACK, set_qtest,
           "qtest device I/O front end", "unix:PATH" },
-        { "domid", 0, 0, G_OPTION_ARG_CALLBACK, set_domid,
+        { "domid", 0, 0, G_OPTION_ARG_CALLBACK, set_number,
           "Xen domain id of the guest (default 0)", "N" },
         { "machine", 0, 0, G_OPTION_ARG_CALLBACK, set_machine,
           "machine type: xenfv (default) or pc", "TYPE" },
@@ -190,13 +186,13 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
           "start in the prelaunch state", NULL },
         { "incoming", 0, 0, G_OPTION_ARG_NONE, &incoming,
           "start in the inmigrate state", NULL },
-        { "vcpus", 0, 0, G_OPTION_ARG_CALLBACK, set_vcpus,
+        { "vcpus", 0, 0, G_OPTION_ARG_CALLBACK, set_number,
           "number of vCPUs (default 1)", "N" },
         { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &pidfile,
           "write the process id to PATH", "PATH" },
         { "daemonize", 0, 0, G_OPTION_ARG_NONE, &daemonize,
           "run in the background once every socket listens", NULL },
-        { "busy-poll-us", 0, 0, G_OPTION_ARG_CALLBACK, set_busy_poll,
+        { "busy-poll-us", 0, 0, G_OPTION_ARG_CALLBACK, set_number,
           "after QMP input, poll without sleeping for US microseconds "
           "(default 50, 0 = never)",
           "US" },

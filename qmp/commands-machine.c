@@ -54,15 +54,7 @@ static JsonNode *qmp_capabilities(QmpCall *call, GError **error)
 
 static JsonNode *qmp_query_version(QmpCall *call, GError **error)
 {
-    JsonObject *qemu = json_object_new();
-    JsonObject *version = json_object_new();
-
-    json_object_set_int_member(qemu, "major", QMP_QEMU_MAJOR);
-    json_object_set_int_member(qemu, "minor", QMP_QEMU_MINOR);
-    json_object_set_int_member(qemu, "micro", QMP_QEMU_MICRO);
-    json_object_set_object_member(version, "qemu", qemu);
-    json_object_set_string_member(version, "package", QMP_PACKAGE);
-    return qmp_node_object(version);
+    return qmp_node_object(qmp_version_info());
 }
 
 static JsonNode *qmp_query_commands(QmpCall *call, GError **error)

@@ -159,19 +159,25 @@ static void qmp_client_send(QmpClient *client, JsonNode *message,
     }
 }
 
-static JsonNode *qmp_greeting(void)
+JsonObject *qmp_version_info(void)
 {
     JsonObject *qemu = json_object_new();
     JsonObject *version = json_object_new();
-    JsonObject *body = json_object_new();
-    JsonObject *greeting = json_object_new();
 
     json_object_set_int_member(qemu, "major", QMP_QEMU_MAJOR);
     json_object_set_int_member(qemu, "minor", QMP_QEMU_MINOR);
     json_object_set_int_member(qemu, "micro", QMP_QEMU_MICRO);
     json_object_set_object_member(version, "qemu", qemu);
     json_object_set_string_member(version, "package", QMP_PACKAGE);
-    json_object_set_object_member(body, "version", version);
+    return version;
+}
+
+static JsonNode *qmp_greeting(void)
+{
+    JsonObject *body = json_object_new();
+    JsonObject *greeting = json_object_new();
+
+    json_object_set_object_member(body, "version", qmp_version_info());
     json_object_set_array_member(body, "capabilities", json_array_new());
     json_object_set_object_member(greeting, "QMP", body);
     return qmp_node_object(greeting);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "daemon/listener.h"
 #include "daemon/machine.h"
@@ -32,3 +33,6 @@ enum {
     QMP_QEMU_MICRO = 0,
 };
 #define QMP_PACKAGE "devmodeld " PACKAGE_VERSION
+
+/* VersionInfo: the greeting's "version" and query-version's reply. */
+JsonObject *qmp_version_info(void);
