@@ -19,14 +19,18 @@
 enum {
     QTEST_MAX_LINE = 1024 * 1024, /* b64write of a large buffer fits */
     QTEST_READ_CHUNK = 16 * 1024,
+    QTEST_OUTPUT_HIGH_WATER = 1024 * 1024, /* stop reading above this */
 };
 
 typedef struct QtestClient {
     QtestServer *server;
     GSocket *socket;
     GSource *source;
+    GIOCondition watching; /* what source waits for */
     GString *line;
     bool discarding; /* an over-long line is being skipped */
+    GString *out;    /* replies not yet sent */
+    gsize out_pos;
 } QtestClient;
 
 struct QtestServer {
@@ -54,32 +58,41 @@ static void qtest_client_free(QtestClient *client)
 
     server->clients = g_list_remove(server->clients, client);
     listener_client_closed(server->listener);
-    g_source_destroy(client->source);
-    g_source_unref(client->source);
+    if (client->source != NULL) {
+        g_source_destroy(client->source);
+        g_source_unref(client->source);
+    }
     g_socket_close(client->socket, NULL);
     g_object_unref(client->socket);
     g_string_free(client->line, TRUE);
+    g_string_free(client->out, TRUE);
     g_free(client);
 }
 
-/* Replies are short; a blocking send keeps them in order. */
-static bool qtest_client_reply(QtestClient *client, const char *reply)
+static gsize qtest_client_pending(const QtestClient *client)
 {
-    g_autofree char *text = g_strconcat(reply, "\n", NULL);
-    gsize len = strlen(text), sent = 0;
+    return client->out->len - client->out_pos;
+}
 
-    while (sent < len) {
+/* Sends what the socket takes now; false when the peer is gone. */
+static bool qtest_client_flush(QtestClient *client)
+{
+    while (qtest_client_pending(client) > 0) {
+        g_autoptr(GError) error = NULL;
         gssize n =
-            g_socket_send(client->socket, text + sent, len - sent, NULL, NULL);
-        if (n <= 0) {
-            return false;
+            g_socket_send(client->socket, client->out->str + client->out_pos,
+                          qtest_client_pending(client), NULL, &error);
+        if (n < 0) {
+            return g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
         }
-        sent += (gsize)n;
+        client->out_pos += (gsize)n;
     }
+    g_string_truncate(client->out, 0);
+    client->out_pos = 0;
     return true;
 }
 
-static bool qtest_client_consume(QtestClient *client, const char *data,
+static void qtest_client_consume(QtestClient *client, const char *data,
                                  gsize len)
 {
     for (gsize i = 0; i < len; i++) {
@@ -100,25 +113,69 @@ static bool qtest_client_consume(QtestClient *client, const char *data,
                 : qtest_handle_line(client->server->machine, client->line->str);
         client->discarding = false;
         g_string_truncate(client->line, 0);
-        if (!qtest_client_reply(client, reply)) {
-            return false;
-        }
+        g_string_append(client->out, reply);
+        g_string_append_c(client->out, '\n');
     }
-    return true;
 }
 
-static gboolean qtest_client_readable(GSocket *sock, GIOCondition cond,
-                                      gpointer data)
+static gboolean qtest_client_ready(GSocket *sock, GIOCondition cond,
+                                   gpointer data);
+
+/*
+ * Waits for input while the client reads its replies, and for room to
+ * write while replies are queued: a client that never reads cannot make
+ * us buffer without bound, nor block the daemon.
+ */
+static void qtest_client_watch(QtestClient *client)
+{
+    GIOCondition want = G_IO_HUP | G_IO_ERR;
+
+    if (qtest_client_pending(client) < QTEST_OUTPUT_HIGH_WATER) {
+        want |= G_IO_IN;
+    }
+    if (qtest_client_pending(client) > 0) {
+        want |= G_IO_OUT;
+    }
+    if (client->source != NULL && want == client->watching) {
+        return;
+    }
+    if (client->source != NULL) {
+        g_source_destroy(client->source);
+        g_source_unref(client->source);
+    }
+    client->watching = want;
+    client->source = g_socket_create_source(client->socket, want, NULL);
+    g_source_set_callback(client->source, G_SOURCE_FUNC(qtest_client_ready),
+                          client, NULL);
+    g_source_attach(client->source, NULL);
+}
+
+static gboolean qtest_client_ready(GSocket *sock, GIOCondition cond,
+                                   gpointer data)
 {
     QtestClient *client = data;
-    char buf[QTEST_READ_CHUNK];
-    gssize n = g_socket_receive(sock, buf, sizeof(buf), NULL, NULL);
+    GSource *current = client->source;
 
-    if (n <= 0 || !qtest_client_consume(client, buf, (gsize)n)) {
+    if (cond & (G_IO_IN | G_IO_HUP | G_IO_ERR)) {
+        char buf[QTEST_READ_CHUNK];
+        g_autoptr(GError) error = NULL;
+        gssize n = g_socket_receive(sock, buf, sizeof(buf), NULL, &error);
+        if (n == 0 || (n < 0 && !g_error_matches(error, G_IO_ERROR,
+                                                 G_IO_ERROR_WOULD_BLOCK))) {
+            qtest_client_flush(client); /* best effort: the peer is done */
+            qtest_client_free(client);
+            return G_SOURCE_REMOVE;
+        }
+        if (n > 0) {
+            qtest_client_consume(client, buf, (gsize)n);
+        }
+    }
+    if (!qtest_client_flush(client)) {
         qtest_client_free(client);
         return G_SOURCE_REMOVE;
     }
-    return G_SOURCE_CONTINUE;
+    qtest_client_watch(client);
+    return client->source == current ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 static void qtest_accept(GSocket *conn, void *opaque)
@@ -129,14 +186,11 @@ static void qtest_accept(GSocket *conn, void *opaque)
     client->server = server;
     client->socket = conn;
     client->line = g_string_new(NULL);
-    g_socket_set_blocking(conn, TRUE);
-    client->source =
-        g_socket_create_source(conn, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-    g_source_set_callback(client->source, G_SOURCE_FUNC(qtest_client_readable),
-                          client, NULL);
-    g_source_attach(client->source, NULL);
+    client->out = g_string_new(NULL);
+    g_socket_set_blocking(conn, FALSE);
     server->clients = g_list_prepend(server->clients, client);
     listener_client_opened(server->listener);
+    qtest_client_watch(client);
 }
 
 QtestServer *qtest_server_new(Machine *machine, const ListenAddress *addr,

@@ -367,6 +367,36 @@ def test_many_short_connections(t):
                     "before %d, after %d" % (before, after))
 
 
+def test_qtest_flood_does_not_stall_qmp(t):
+    """A qtest client that writes without reading its replies must neither
+    block the daemon nor make it buffer without bound."""
+    if not t.only_devmodeld("qtest back-pressure"):
+        return
+    with server(t, qtest=True) as s:
+        q = socket.socket(socket.AF_UNIX)
+        q.connect(s.qtest_path)
+        q.setblocking(False)
+        sent = 0
+        deadline = time.monotonic() + 5.0
+        try:
+            while time.monotonic() < deadline:
+                sent += q.send(b"endianness\n" * 1000)
+        except BlockingIOError:
+            pass
+        t.check(sent > 0, "qtest client wrote %d bytes before the daemon "
+                "stopped reading" % sent)
+        t.check(time.monotonic() < deadline, "the daemon stopped reading a "
+                "qtest client that does not read its replies")
+        c = s.negotiated()
+        r = c.execute("query-status", id="during-flood")
+        t.check("return" in r, "QMP answers while the qtest client is stuck", r.raw)
+        rss = int([l for l in open("/proc/%d/status" % s.proc.pid)
+                   if l.startswith("VmRSS:")][0].split()[1])
+        t.check(rss < 64 * 1024, "daemon memory stays bounded (%d KiB RSS)" % rss)
+        q.close()
+        c.close()
+
+
 if __name__ == "__main__":
     harness.Suite("test-qmp-clients").main([
         test_two_concurrent_clients,
@@ -378,4 +408,5 @@ if __name__ == "__main__":
         test_qemu_qmp_sequence,
         test_inherited_listening_fd,
         test_many_short_connections,
+        test_qtest_flood_does_not_stall_qmp,
     ])
