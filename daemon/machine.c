@@ -77,6 +77,7 @@ Machine *machine_new(MachineType type, uint32_t domid, unsigned vcpus)
     machine->vcpus = vcpus;
     machine->runstate = RUN_STATE_PRELAUNCH;
     machine->fdsets = fdsets_new();
+    machine->sections = vms_registry_new();
     machine->chardevs = g_ptr_array_new_with_free_func(machine_chardev_free);
     machine->listeners = g_array_new(FALSE, FALSE, sizeof(MachineListener));
     return machine;
@@ -88,6 +89,7 @@ void machine_free(Machine *machine)
         return;
     }
     fdsets_free(machine->fdsets);
+    vms_registry_free(machine->sections);
     g_ptr_array_unref(machine->chardevs);
     g_array_unref(machine->listeners);
     g_free(machine);

@@ -12,6 +12,7 @@
 
 #include "daemon/fdset.h"
 #include "daemon/runstate.h"
+#include "vmstate/registry.h"
 
 typedef struct Listener Listener;
 
@@ -63,6 +64,7 @@ typedef struct Machine {
     bool autostart; /* what an incoming migration ends in: running or not */
     bool quit_requested;
     FdSets *fdsets;
+    VmsRegistry *sections;  /* the device states a save writes, in order */
     GPtrArray *chardevs;    /* MachineChardev *, in creation order */
     GArray *listeners;      /* MachineListener */
     unsigned monitor_count; /* for compat_monitorN labels */

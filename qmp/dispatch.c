@@ -168,6 +168,7 @@ static const struct {
 } qmp_command_tables[] = {
     { qmp_machine_commands, &qmp_machine_command_count },
     { qmp_fd_commands, &qmp_fd_command_count },
+    { qmp_state_commands, &qmp_state_command_count },
     { qmp_hmp_commands, &qmp_hmp_command_count },
 };
 

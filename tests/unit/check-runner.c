@@ -19,9 +19,11 @@ static const struct {
     const char *name;
     SuiteFactory make;
 } unit_suites[] = {
-    { "dispatch", dispatch_suite }, { "fdset", fdset_suite },
-    { "json", json_suite },         { "options", options_suite },
-    { "runstate", runstate_suite },
+    { "dispatch", dispatch_suite },   { "fdset", fdset_suite },
+    { "json", json_suite },           { "options", options_suite },
+    { "runstate", runstate_suite },   { "savevm", savevm_suite },
+    { "statefile", statefile_suite }, { "stream", stream_suite },
+    { "vmstate", vmstate_suite },
 };
 
 static bool selected(const char *name, int argc, char **argv)

@@ -8,3 +8,7 @@ Suite *fdset_suite(void);
 Suite *json_suite(void);
 Suite *options_suite(void);
 Suite *runstate_suite(void);
+Suite *savevm_suite(void);
+Suite *statefile_suite(void);
+Suite *stream_suite(void);
+Suite *vmstate_suite(void);
