@@ -41,6 +41,9 @@ GByteArray *savevm_save(VmsRegistry *registry)
 typedef struct LoadedSection {
     const VmsSection *section;
     void *scratch;
+    uint32_t version;
+    size_t offset; /* of the section type byte */
+    size_t size;   /* header and body */
 } LoadedSection;
 
 static void *scratch_new(const VmsSection *s)
@@ -216,17 +219,20 @@ static bool savevm_decode(VmsReader *r, const VmsRegistry *registry,
             return savevm_fail(error, start, "section '%s' appears twice",
                                s->idstr);
         }
-        LoadedSection l = { s, scratch_new(s) };
+        LoadedSection l = { s, scratch_new(s), version, start, 0 };
         g_array_append_val(loaded, l);
         if (!vms_load(r, s->vmsd, l.scratch, (int)version, error)) {
             g_prefix_error(error, "%s: ", s->idstr);
             return false;
         }
+        g_array_index(loaded, LoadedSection, loaded->len - 1).size =
+            r->pos - start;
     }
 }
 
-bool savevm_load(VmsRegistry *registry, const uint8_t *data, size_t len,
-                 bool commit, GError **error)
+/* Checks the size and header, then decodes every section; NULL on error. */
+static GArray *savevm_decode_file(VmsRegistry *registry, const uint8_t *data,
+                                  size_t len, GError **error)
 {
     VmsReader r;
 
@@ -235,21 +241,52 @@ bool savevm_load(VmsRegistry *registry, const uint8_t *data, size_t len,
                     "the file has %zu bytes; device-state files are at most "
                     "%d bytes",
                     len, SAVEVM_MAX_FILE_BYTES);
-        return false;
+        return NULL;
     }
     vms_reader_init(&r, data, len);
     if (!savevm_check_header(&r, error)) {
+        return NULL;
+    }
+    GArray *loaded = g_array_new(FALSE, FALSE, sizeof(LoadedSection));
+    if (!savevm_decode(&r, registry, loaded, error)) {
+        loaded_sections_free(loaded);
+        return NULL;
+    }
+    return loaded;
+}
+
+bool savevm_load(VmsRegistry *registry, const uint8_t *data, size_t len,
+                 bool commit, GError **error)
+{
+    GArray *loaded = savevm_decode_file(registry, data, len, error);
+
+    if (loaded == NULL) {
         return false;
     }
-
-    GArray *loaded = g_array_new(FALSE, FALSE, sizeof(LoadedSection));
-    bool ok = savevm_decode(&r, registry, loaded, error);
-    if (ok && commit) {
+    if (commit) {
         for (guint i = 0; i < loaded->len; i++) {
             LoadedSection *l = &g_array_index(loaded, LoadedSection, i);
             scratch_commit(l->section, l->scratch);
         }
     }
     loaded_sections_free(loaded);
-    return ok;
+    return true;
+}
+
+bool savevm_inspect(VmsRegistry *registry, const uint8_t *data, size_t len,
+                    SavevmInspectFunc func, void *opaque, GError **error)
+{
+    GArray *loaded = savevm_decode_file(registry, data, len, error);
+
+    if (loaded == NULL) {
+        return false;
+    }
+    for (guint i = 0; i < loaded->len; i++) {
+        LoadedSection *l = &g_array_index(loaded, LoadedSection, i);
+        SavevmSectionInfo info = { l->section, l->scratch, l->version,
+                                   l->offset, l->size };
+        func(&info, opaque);
+    }
+    loaded_sections_free(loaded);
+    return true;
 }

@@ -42,3 +42,21 @@ GByteArray *savevm_save(VmsRegistry *registry);
  */
 bool savevm_load(VmsRegistry *registry, const uint8_t *data, size_t len,
                  bool commit, GError **error);
+
+/* A section as decoded from a file, without touching the device. */
+typedef struct SavevmSectionInfo {
+    const VmsSection *section;
+    const void *state; /* the decoded copy of the device state */
+    uint32_t version;  /* from the section header */
+    size_t offset;     /* of the section type byte */
+    size_t size;       /* header and body */
+} SavevmSectionInfo;
+
+typedef void (*SavevmInspectFunc)(const SavevmSectionInfo *info, void *opaque);
+
+/*
+ * Decodes and validates the whole file like savevm_load (without
+ * committing), then calls func for each section in file order.
+ */
+bool savevm_inspect(VmsRegistry *registry, const uint8_t *data, size_t len,
+                    SavevmInspectFunc func, void *opaque, GError **error);

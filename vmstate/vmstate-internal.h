@@ -4,7 +4,9 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vmstate/vmstate.h"
 
@@ -18,3 +20,14 @@ enum {
 /* Bytes of a scalar kind on the wire and in memory; 0 if not a scalar. */
 size_t vms_kind_width(VmsKind kind);
 const char *vms_kind_name(VmsKind kind);
+
+bool vms_kind_signed(VmsKind kind);
+
+/* A member's bits, zero-extended (width 1, 2, 4 or 8). */
+uint64_t vms_get_local(const void *p, size_t width);
+
+/* A local integer of kind as a signed value. */
+int64_t vms_get_integer(const void *p, VmsKind kind);
+
+/* Whether f is in a stream of this version, given what opaque holds. */
+bool vms_field_present(const VmsField *f, const void *opaque, int version);

@@ -67,7 +67,7 @@ const char *vms_kind_name(VmsKind kind)
                                                     : "invalid";
 }
 
-static bool vms_kind_signed(VmsKind kind)
+bool vms_kind_signed(VmsKind kind)
 {
     return vms_kinds[kind].is_signed;
 }
@@ -77,7 +77,7 @@ static bool vms_kind_signed(VmsKind kind)
  * offsetof() and the member's own type, so the access is aligned; a bool
  * is read as its byte.
  */
-static uint64_t vms_get_local(const void *p, size_t width)
+uint64_t vms_get_local(const void *p, size_t width)
 {
     switch (width) {
     case 1:
@@ -117,7 +117,7 @@ static int64_t vms_sign_extend(uint64_t raw, size_t width)
 }
 
 /* A local integer as a signed value (VBUFFER lengths). */
-static int64_t vms_get_integer(const void *p, VmsKind kind)
+int64_t vms_get_integer(const void *p, VmsKind kind)
 {
     size_t width = vms_kind_width(kind);
     uint64_t raw = vms_get_local(p, width);
@@ -131,8 +131,7 @@ static int64_t vms_get_integer(const void *p, VmsKind kind)
 
 /* ------------------------------------------------------------ save */
 
-static bool vms_field_present(const VmsField *f, const void *opaque,
-                              int version)
+bool vms_field_present(const VmsField *f, const void *opaque, int version)
 {
     /* QEMU ignores the field version when a test function is set; ours
      * needs both, and our tables never set both. */

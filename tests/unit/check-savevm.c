@@ -11,7 +11,9 @@
 #include <glib.h>
 
 #include "tests/unit/suites.h"
+#include "qmp/json.h"
 #include "vmstate/savevm.h"
+#include "vmstate/vmstate-json.h"
 
 typedef struct Alpha {
     uint8_t mode;
@@ -333,6 +335,44 @@ START_TEST(test_size_cap)
 }
 END_TEST
 
+typedef struct Inspected {
+    GString *text;
+} Inspected;
+
+static void describe_section(const SavevmSectionInfo *info, void *opaque)
+{
+    Inspected *in = opaque;
+    g_autoptr(GHashTable) uint64s =
+        g_hash_table_new(g_direct_hash, g_direct_equal);
+    JsonNode *fields = vms_to_json(info->section->vmsd, info->state, uint64s);
+
+    g_string_append_printf(in->text, "%s v%u @%zu+%zu ", info->section->idstr,
+                           info->version, info->offset, info->size);
+    json_write(in->text, fields, uint64s);
+    g_string_append_c(in->text, '\n');
+    json_node_unref(fields);
+}
+
+START_TEST(test_inspect_and_dump)
+{
+    Board board;
+    Inspected in = { g_string_new(NULL) };
+
+    board_init(&board);
+    board.alpha.value = 1; /* the file's values are shown, not these */
+    ck_assert(savevm_inspect(board.registry, golden, sizeof(golden),
+                             describe_section, &in, NULL));
+    ck_assert_str_eq(in.text->str,
+                     "alpha v3 @8+26 "
+                     "{\"mode\":97,\"count\":2,\"value\":3735928559}\n"
+                     "0000:00:01.1/beta v1 @34+39 "
+                     "{\"bytes\":\"01020304\",\"level\":-2}\n");
+    ck_assert_uint_eq(board.alpha.value, 1);
+    g_string_free(in.text, TRUE);
+    board_clear(&board);
+}
+END_TEST
+
 Suite *savevm_suite(void)
 {
     Suite *s = suite_create("savevm");
@@ -349,6 +389,7 @@ Suite *savevm_suite(void)
     tcase_add_test(load, test_duplicate_section_rejected);
     tcase_add_test(load, test_late_failure_changes_nothing);
     tcase_add_test(load, test_size_cap);
+    tcase_add_test(load, test_inspect_and_dump);
     suite_add_tcase(s, save);
     suite_add_tcase(s, load);
     return s;
