@@ -14,6 +14,12 @@
 #include <gio/gio.h>
 
 #include "daemon/machine.h"
+#include "devices/i8042.h"
+
+typedef struct MachineResetHandler {
+    MachineResetFunc func;
+    void *opaque;
+} MachineResetHandler;
 
 typedef struct MachineListener {
     MachineListenerFunc func;
@@ -68,6 +74,30 @@ static void machine_chardev_free(gpointer data)
     g_free(chardev);
 }
 
+static void machine_irq_changed(void *opaque, int n, bool level)
+{
+    Machine *machine = opaque;
+
+    if (machine->irq_listener != NULL) {
+        machine->irq_listener(machine->irq_listener_opaque, n, level);
+    }
+}
+
+void machine_set_irq_listener(Machine *machine, IrqHandler handler,
+                              void *opaque)
+{
+    machine->irq_listener = handler;
+    machine->irq_listener_opaque = opaque;
+}
+
+void machine_add_reset_handler(Machine *machine, MachineResetFunc func,
+                               void *opaque)
+{
+    MachineResetHandler handler = { func, opaque };
+
+    g_array_append_val(machine->reset_handlers, handler);
+}
+
 Machine *machine_new(MachineType type, uint32_t domid, unsigned vcpus)
 {
     Machine *machine = g_new0(Machine, 1);
@@ -80,6 +110,12 @@ Machine *machine_new(MachineType type, uint32_t domid, unsigned vcpus)
     machine->sections = vms_registry_new();
     machine->chardevs = g_ptr_array_new_with_free_func(machine_chardev_free);
     machine->listeners = g_array_new(FALSE, FALSE, sizeof(MachineListener));
+    machine->reset_handlers =
+        g_array_new(FALSE, FALSE, sizeof(MachineResetHandler));
+    machine->io = io_dispatcher_new();
+    for (int i = 0; i < MACHINE_ISA_IRQS; i++) {
+        irq_line_init(&machine->isa_irq[i], machine_irq_changed, machine, i);
+    }
     return machine;
 }
 
@@ -88,8 +124,14 @@ void machine_free(Machine *machine)
     if (machine == NULL) {
         return;
     }
+    if (machine->reset_request != 0) {
+        g_source_remove(machine->reset_request);
+    }
+    i8042_free(machine->i8042);
     fdsets_free(machine->fdsets);
     vms_registry_free(machine->sections);
+    io_dispatcher_free(machine->io);
+    g_array_unref(machine->reset_handlers);
     g_ptr_array_unref(machine->chardevs);
     g_array_unref(machine->listeners);
     g_free(machine);
@@ -175,6 +217,25 @@ bool machine_set_runstate(Machine *machine, RunState state)
     return true;
 }
 
+static void machine_guest_reset(void *opaque)
+{
+    machine_request_reset(opaque, SHUTDOWN_CAUSE_GUEST_RESET);
+}
+
+bool machine_create_devices(Machine *machine, GError **error)
+{
+    /* QEMU 7.2's pc has the i8042 extended state; xenfv (3.1) has not. */
+    machine->i8042 = i8042_new(
+        machine->io, &machine->isa_irq[1], &machine->isa_irq[12],
+        machine_guest_reset, machine, machine->type == MACHINE_TYPE_PC, error);
+    if (machine->i8042 == NULL) {
+        return false;
+    }
+    machine_add_reset_handler(machine, i8042_reset, machine->i8042);
+    i8042_register_sections(machine->i8042, machine->sections);
+    return true;
+}
+
 void machine_start(Machine *machine, bool paused, bool incoming)
 {
     machine->autostart = !paused;
@@ -221,6 +282,11 @@ bool machine_cont(Machine *machine, GError **error)
 void machine_reset(Machine *machine, ShutdownCause cause)
 {
     machine_notify(machine, MACHINE_EVENT_RESET, cause);
+    for (guint i = 0; i < machine->reset_handlers->len; i++) {
+        MachineResetHandler *h =
+            &g_array_index(machine->reset_handlers, MachineResetHandler, i);
+        h->func(h->opaque);
+    }
     switch (machine->runstate) {
     case RUN_STATE_RUNNING:
     case RUN_STATE_INMIGRATE:
@@ -230,6 +296,35 @@ void machine_reset(Machine *machine, ShutdownCause cause)
         machine_set_runstate(machine, RUN_STATE_PRELAUNCH);
         break;
     }
+}
+
+typedef struct ResetRequest {
+    Machine *machine;
+    ShutdownCause cause;
+} ResetRequest;
+
+static gboolean machine_run_reset_request(gpointer data)
+{
+    ResetRequest *request = data;
+
+    request->machine->reset_request = 0;
+    machine_reset(request->machine, request->cause);
+    return G_SOURCE_REMOVE;
+}
+
+void machine_request_reset(Machine *machine, ShutdownCause cause)
+{
+    ResetRequest *request;
+
+    /* Not from inside the device handler that asked: from the main loop. */
+    if (machine->reset_request != 0) {
+        return;
+    }
+    request = g_new(ResetRequest, 1);
+    request->machine = machine;
+    request->cause = cause;
+    machine->reset_request = g_idle_add_full(
+        G_PRIORITY_DEFAULT, machine_run_reset_request, request, g_free);
 }
 
 void machine_quit(Machine *machine, ShutdownCause cause)

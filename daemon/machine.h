@@ -12,9 +12,12 @@
 
 #include "daemon/fdset.h"
 #include "daemon/runstate.h"
+#include "devices/ioport.h"
+#include "devices/irq.h"
 #include "vmstate/registry.h"
 
 typedef struct Listener Listener;
+typedef struct I8042 I8042;
 
 typedef enum MachineType {
     MACHINE_TYPE_XENFV, /* what libxl starts: QEMU's xenfv = pc-i440fx-3.1 */
@@ -56,6 +59,10 @@ typedef struct MachineChardev {
     Listener *listener;
 } MachineChardev;
 
+enum { MACHINE_ISA_IRQS = 16 };
+
+typedef void (*MachineResetFunc)(void *opaque);
+
 typedef struct Machine {
     MachineType type;
     uint32_t domid;
@@ -68,10 +75,24 @@ typedef struct Machine {
     GPtrArray *chardevs;    /* MachineChardev *, in creation order */
     GArray *listeners;      /* MachineListener */
     unsigned monitor_count; /* for compat_monitorN labels */
+    IoDispatcher *io;       /* guest port and MMIO accesses */
+    IrqLine isa_irq[MACHINE_ISA_IRQS];
+    /* Who hears ISA IRQ level changes (the qtest front end); may be NULL. */
+    IrqHandler irq_listener;
+    void *irq_listener_opaque;
+    GArray *reset_handlers; /* device resets, in registration order */
+    guint reset_request;    /* idle source of a pending guest reset */
+    I8042 *i8042;           /* with the PS/2 keyboard and mouse */
 } Machine;
 
 Machine *machine_new(MachineType type, uint32_t domid, unsigned vcpus);
 void machine_free(Machine *machine);
+
+/*
+ * Builds the board: creates the devices, wires their ports and IRQs,
+ * registers their reset handlers and state sections in QEMU's order.
+ */
+bool machine_create_devices(Machine *machine, GError **error);
 
 void machine_add_listener(Machine *machine, MachineListenerFunc func,
                           void *opaque);
@@ -93,8 +114,22 @@ void machine_stop(Machine *machine);
 /* QMP cont: → running with RESUME; in inmigrate, run when it ends. */
 bool machine_cont(Machine *machine, GError **error);
 
-/* A reset (RESET event); a stopped machine is left in prelaunch as QEMU. */
+/*
+ * A reset: RESET event, every device reset; a stopped machine is left in
+ * prelaunch as QEMU does.
+ */
 void machine_reset(Machine *machine, ShutdownCause cause);
+
+/* A reset the guest asked for (i8042 0xFE): runs from the main loop. */
+void machine_request_reset(Machine *machine, ShutdownCause cause);
+
+/* Devices register what a reset runs. */
+void machine_add_reset_handler(Machine *machine, MachineResetFunc func,
+                               void *opaque);
+
+/* Routes ISA IRQ level changes to handler (NULL: to nobody). */
+void machine_set_irq_listener(Machine *machine, IrqHandler handler,
+                              void *opaque);
 
 /* Announces SHUTDOWN and asks the main loop to end. */
 void machine_quit(Machine *machine, ShutdownCause cause);

@@ -131,6 +131,9 @@ static bool daemon_setup(Daemon *daemon, GError **error)
         }
     }
     daemon->machine = machine_new(opts->machine, opts->domid, opts->vcpus);
+    if (!machine_create_devices(daemon->machine, error)) {
+        return false;
+    }
     machine_start(daemon->machine, opts->paused, opts->incoming);
     machine_add_listener(daemon->machine, on_machine_event, daemon);
 

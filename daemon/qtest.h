@@ -1,8 +1,10 @@
 /*
- * The qtest front end: QEMU's line protocol for guest I/O on a unix
- * socket.  This issue brings the socket, the framing and the commands
- * that need no device ("endianness"); port and memory I/O arrive with the
- * I/O dispatcher.
+ * The qtest front end: QEMU's qtest line protocol for guest I/O on a unix
+ * socket, so that QEMU's test tooling (libqtest) and a plain socat can
+ * drive our devices.  daemon/qtest.c is the socket side (framing,
+ * non-blocking replies with back-pressure); daemon/qtest-commands.c
+ * answers the requests of one connection, a QtestSession, and is usable
+ * without sockets.
  */
 #pragma once
 
@@ -19,8 +21,32 @@ QtestServer *qtest_server_new(Machine *machine, const ListenAddress *addr,
                               GError **error);
 void qtest_server_free(QtestServer *server);
 
+/* One connection's protocol state: its IRQ intercept, its output. */
+typedef struct QtestSession QtestSession;
+
+/* Told that a line was queued on out outside any request. */
+typedef void (*QtestWakeFunc)(void *opaque);
+
 /*
- * Answers one request line (without its "\n"): the reply without "\n".
- * Malformed lines get "FAIL <reason>", never an abort.
+ * A session writes asynchronous "IRQ raise N" lines to out (which the
+ * caller owns and drains), and calls wake (may be NULL) after each.
  */
-char *qtest_handle_line(Machine *machine, const char *line);
+QtestSession *qtest_session_new(Machine *machine, GString *out,
+                                QtestWakeFunc wake, void *opaque);
+
+/* Ends the session and its IRQ intercept, if it holds one. */
+void qtest_session_free(QtestSession *session);
+
+/* Stops the IRQ lines (the client is being dropped). */
+void qtest_session_release_irqs(QtestSession *session);
+
+/*
+ * Answers one request line (without its "\n") and returns the reply
+ * without "\n".  IRQ lines the request causes are already on out, so that
+ * they precede the reply as in QEMU.  Malformed lines get "FAIL <reason>",
+ * never an abort.
+ */
+char *qtest_handle_line(QtestSession *session, const char *line);
+
+/* The whole turn: the request of len bytes, its reply and "\n" on out. */
+void qtest_session_feed(QtestSession *session, const char *line, gsize len);

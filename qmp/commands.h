@@ -9,6 +9,8 @@ extern const QmpCommand qmp_machine_commands[];
 extern const size_t qmp_machine_command_count;
 extern const QmpCommand qmp_fd_commands[];
 extern const size_t qmp_fd_command_count;
+extern const QmpCommand qmp_input_commands[];
+extern const size_t qmp_input_command_count;
 extern const QmpCommand qmp_state_commands[];
 extern const size_t qmp_state_command_count;
 extern const QmpCommand qmp_hmp_commands[];

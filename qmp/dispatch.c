@@ -169,6 +169,7 @@ static const struct {
     { qmp_machine_commands, &qmp_machine_command_count },
     { qmp_fd_commands, &qmp_fd_command_count },
     { qmp_state_commands, &qmp_state_command_count },
+    { qmp_input_commands, &qmp_input_command_count },
     { qmp_hmp_commands, &qmp_hmp_command_count },
 };
 
@@ -224,6 +225,7 @@ static const char *qmp_type_word(QmpTypeKind kind)
     case QMP_TYPE_ARRAY:
         return "array";
     case QMP_TYPE_OBJECT:
+    case QMP_TYPE_UNION:
     case QMP_TYPE_ANY:
         break;
     }
@@ -249,6 +251,7 @@ static bool qmp_value_has_type(JsonNode *node, QmpTypeKind kind)
     case QMP_TYPE_ARRAY:
         return type == JSON_NODE_ARRAY;
     case QMP_TYPE_OBJECT:
+    case QMP_TYPE_UNION:
         return type == JSON_NODE_OBJECT;
     case QMP_TYPE_ANY:
         return true;
@@ -259,6 +262,9 @@ static bool qmp_value_has_type(JsonNode *node, QmpTypeKind kind)
 static bool qmp_check_object(JsonObject *object, const QmpMember *members,
                              const char *prefix, const JsonMessage *msg,
                              GError **error);
+static bool qmp_check_union(JsonObject *object, const QmpType *type,
+                            const char *prefix, const JsonMessage *msg,
+                            GError **error);
 
 /*
  * Checks one value.  name is the member's own name (QEMU's enum errors use
@@ -304,6 +310,9 @@ static bool qmp_check_value(JsonNode *node, const QmpType *type,
     case QMP_TYPE_OBJECT:
         return qmp_check_object(json_node_get_object(node), type->members, full,
                                 msg, error);
+    case QMP_TYPE_UNION:
+        return qmp_check_union(json_node_get_object(node), type, full, msg,
+                               error);
     case QMP_TYPE_STR:
     case QMP_TYPE_INT:
     case QMP_TYPE_BOOL:
@@ -359,6 +368,50 @@ static bool qmp_check_object(JsonObject *object, const QmpMember *members,
         }
     }
     return true;
+}
+
+/*
+ * A simple union: "type" picks the case (an enum, so a bad value names the
+ * member as QEMU's enum visitor does), then "data" is checked against the
+ * case's type, then nothing else may be there.
+ */
+static bool qmp_check_union(JsonObject *object, const QmpType *type,
+                            const char *prefix, const JsonMessage *msg,
+                            GError **error)
+{
+    g_autofree char *tag_path = qmp_member_path(prefix, "type");
+    JsonNode *tag = json_object_get_member(object, "type");
+
+    if (tag == NULL) {
+        g_set_error(error, QMP_ERROR, QMP_ERROR_GENERIC,
+                    "Parameter '%s' is missing", tag_path);
+        return false;
+    }
+    if (!qmp_value_has_type(tag, QMP_TYPE_STR)) {
+        g_set_error(error, QMP_ERROR, QMP_ERROR_GENERIC,
+                    "Invalid parameter type for '%s', expected: string",
+                    tag_path);
+        return false;
+    }
+    const QmpUnionCase *chosen = NULL;
+    for (const QmpUnionCase *c = type->cases; c->tag != NULL; c++) {
+        if (strcmp(c->tag, json_node_get_string(tag)) == 0) {
+            chosen = c;
+            break;
+        }
+    }
+    if (chosen == NULL) {
+        g_set_error(error, QMP_ERROR, QMP_ERROR_GENERIC,
+                    "Parameter 'type' does not accept value '%s'",
+                    json_node_get_string(tag));
+        return false;
+    }
+    const QmpMember members[] = {
+        { "type", &qmp_type_str, false },
+        { "data", chosen->data, false },
+        { NULL, NULL, false },
+    };
+    return qmp_check_object(object, members, prefix, msg, error);
 }
 
 /* ------------------------------------------------------------ envelope */

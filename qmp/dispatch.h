@@ -36,16 +36,24 @@ typedef enum QmpTypeKind {
     QMP_TYPE_ENUM,
     QMP_TYPE_ARRAY,
     QMP_TYPE_OBJECT,
+    QMP_TYPE_UNION, /* QAPI's simple union: {"type": CASE, "data": ...} */
 } QmpTypeKind;
 
 typedef struct QmpMember QmpMember;
+typedef struct QmpUnionCase QmpUnionCase;
 
 typedef struct QmpType {
     QmpTypeKind kind;
     const char *const *enum_values; /* QMP_TYPE_ENUM, NULL-terminated */
     const struct QmpType *element;  /* QMP_TYPE_ARRAY */
     const QmpMember *members;       /* QMP_TYPE_OBJECT, {NULL} ends */
+    const QmpUnionCase *cases;      /* QMP_TYPE_UNION, {NULL} ends */
 } QmpType;
+
+struct QmpUnionCase {
+    const char *tag;     /* a value of "type" */
+    const QmpType *data; /* the type of "data" for it */
+};
 
 struct QmpMember {
     const char *name;

@@ -93,6 +93,10 @@ static bool decode_file(MachineType type, const char *path, Decoded *d,
         return false;
     }
     Machine *machine = machine_new(type, 0, 1);
+    if (!machine_create_devices(machine, error)) {
+        machine_free(machine);
+        return false;
+    }
     gsize len;
     const uint8_t *data = g_bytes_get_data(file, &len);
     d->sections =

@@ -5,8 +5,12 @@
 
 Suite *dispatch_suite(void);
 Suite *fdset_suite(void);
+Suite *i8042_suite(void);
+Suite *ioport_suite(void);
 Suite *json_suite(void);
 Suite *options_suite(void);
+Suite *ps2_suite(void);
+Suite *qtest_suite(void);
 Suite *runstate_suite(void);
 Suite *savevm_suite(void);
 Suite *statefile_suite(void);
