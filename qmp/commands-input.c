@@ -263,13 +263,19 @@ static JsonNode *qmp_input_send_event(QmpCall *call, GError **error)
     if (!input_events_deliverable(events, error)) {
         return NULL;
     }
+    bool reached_mouse = false;
     for (guint i = 0; i < json_array_get_length(events); i++) {
-        if (!input_send_one(machine, json_array_get_object_element(events, i),
-                            error)) {
+        JsonObject *event = json_array_get_object_element(events, i);
+        const char *type = json_object_get_string_member(event, "type");
+        if (!input_send_one(machine, event, error)) {
             return NULL;
         }
+        reached_mouse |= strcmp(type, "key") != 0;
     }
-    ps2_mouse_sync(i8042_mouse(machine->i8042));
+    /* QEMU syncs only the handlers a batch reached: keys send no packet. */
+    if (reached_mouse) {
+        ps2_mouse_sync(i8042_mouse(machine->i8042));
+    }
     return NULL;
 }
 

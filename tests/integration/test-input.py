@@ -108,6 +108,12 @@ def test_mouse(t):
         t.eq(packet, [0x09, 0x05, 0x03],
              "packet: left button, dx=5, dy=+3 (PS/2 y grows upwards)")
         r = c.execute("input-send-event", {"events": [
+            {"type": "key", "data": {"down": True,
+                                     "key": {"type": "qcode", "data": "e"}}}]})
+        t.check("return" in r, "a key through input-send-event", r.raw)
+        t.eq(drain(q), [(0x24, False)],
+             "only the key's byte: a key-only batch sends no mouse packet")
+        r = c.execute("input-send-event", {"events": [
             {"type": "abs", "data": {"axis": "x", "value": 100}}]})
         t.eq(r.error_desc, "Input handler not found for event type abs",
              "no absolute pointer on a PS/2 mouse")
