@@ -15,6 +15,7 @@
 
 #include "daemon/machine.h"
 #include "devices/i8042.h"
+#include "devices/pci.h"
 
 typedef struct MachineResetHandler {
     MachineResetFunc func;
@@ -127,6 +128,7 @@ void machine_free(Machine *machine)
     if (machine->reset_request != 0) {
         g_source_remove(machine->reset_request);
     }
+    pci_bus_free(machine->pci);
     i8042_free(machine->i8042);
     fdsets_free(machine->fdsets);
     vms_registry_free(machine->sections);
@@ -217,6 +219,8 @@ bool machine_set_runstate(Machine *machine, RunState state)
     return true;
 }
 
+enum { MACHINE_PCI_RAM_SIZE = 128 * 1024 * 1024 };
+
 static void machine_guest_reset(void *opaque)
 {
     machine_request_reset(opaque, SHUTDOWN_CAUSE_GUEST_RESET);
@@ -233,6 +237,17 @@ bool machine_create_devices(Machine *machine, GError **error)
     }
     machine_add_reset_handler(machine, i8042_reset, machine->i8042);
     i8042_register_sections(machine->i8042, machine->sections);
+
+    /*
+     * QEMU's default 128 MiB sets the i440FX RAM-size byte until the
+     * machine knows the domain's memory size.
+     */
+    machine->pci = pci_bus_new(machine->io, error);
+    if (machine->pci == NULL ||
+        !pci_bus_create_piix3(machine->pci, MACHINE_PCI_RAM_SIZE, error)) {
+        return false;
+    }
+    machine_add_reset_handler(machine, pci_bus_reset, machine->pci);
     return true;
 }
 

@@ -18,6 +18,7 @@
 
 typedef struct Listener Listener;
 typedef struct I8042 I8042;
+typedef struct PciBus PciBus;
 
 typedef enum MachineType {
     MACHINE_TYPE_XENFV, /* what libxl starts: QEMU's xenfv = pc-i440fx-3.1 */
@@ -83,6 +84,7 @@ typedef struct Machine {
     GArray *reset_handlers; /* device resets, in registration order */
     guint reset_request;    /* idle source of a pending guest reset */
     I8042 *i8042;           /* with the PS/2 keyboard and mouse */
+    PciBus *pci;            /* bus 0: i440FX, PIIX3 ISA and IDE */
 } Machine;
 
 Machine *machine_new(MachineType type, uint32_t domid, unsigned vcpus);

@@ -144,8 +144,9 @@ static void io_remap(IoDispatcher *io, IoSpace space)
             clash = after;
         }
         r->mapped = r->enabled && clash == NULL;
+        /* A guest moving BARs can cause this at will: debug, not warning. */
         if (r->enabled && clash != NULL && !r->shadowed) {
-            g_warning(
+            g_debug(
                 "%s region %s [0x%" G_GINT64_MODIFIER "x, 0x%" G_GINT64_MODIFIER
                 "x] overlaps %s: not decoded while it does",
                 io_space_name[space], r->name, r->base, r->last, clash->name);

@@ -25,6 +25,7 @@ static const struct {
     { "ioport", ioport_suite },
     { "json", json_suite },
     { "options", options_suite },
+    { "pci", pci_suite },
     { "ps2", ps2_suite },
     { "qtest", qtest_suite },
     { "runstate", runstate_suite },

@@ -9,6 +9,7 @@ Suite *i8042_suite(void);
 Suite *ioport_suite(void);
 Suite *json_suite(void);
 Suite *options_suite(void);
+Suite *pci_suite(void);
 Suite *ps2_suite(void);
 Suite *qtest_suite(void);
 Suite *runstate_suite(void);
