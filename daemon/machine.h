@@ -12,6 +12,7 @@
 
 #include "daemon/fdset.h"
 #include "daemon/runstate.h"
+#include "devices/block.h"
 #include "devices/ioport.h"
 #include "devices/irq.h"
 #include "vmstate/registry.h"
@@ -85,6 +86,7 @@ typedef struct Machine {
     guint reset_request;    /* idle source of a pending guest reset */
     I8042 *i8042;           /* with the PS/2 keyboard and mouse */
     PciBus *pci;            /* bus 0: i440FX, PIIX3 ISA and IDE */
+    BlockBackend *drives[BLOCK_MAX_DRIVES]; /* --drive images, or NULL */
 } Machine;
 
 Machine *machine_new(MachineType type, uint32_t domid, unsigned vcpus);

@@ -134,6 +134,17 @@ static bool daemon_setup(Daemon *daemon, GError **error)
     if (!machine_create_devices(daemon->machine, error)) {
         return false;
     }
+    /* Opened (and locked) now so that a bad image stops the start. */
+    for (unsigned i = 0; i < BLOCK_MAX_DRIVES; i++) {
+        if (!opts->drive_present[i]) {
+            continue;
+        }
+        daemon->machine->drives[i] = block_open(&opts->drives[i], error);
+        if (daemon->machine->drives[i] == NULL) {
+            g_prefix_error(error, "--drive index=%u: ", i);
+            return false;
+        }
+    }
     machine_start(daemon->machine, opts->paused, opts->incoming);
     machine_add_listener(daemon->machine, on_machine_event, daemon);
 
@@ -157,6 +168,10 @@ static void daemon_teardown(Daemon *daemon)
 {
     qmp_server_free(daemon->qmp);
     qtest_server_free(daemon->qtest);
+    for (unsigned i = 0; daemon->machine != NULL && i < BLOCK_MAX_DRIVES; i++) {
+        block_close(daemon->machine->drives[i]);
+        daemon->machine->drives[i] = NULL;
+    }
     machine_free(daemon->machine);
     pidfile_remove(daemon->pidfile);
     daemon_options_clear(&daemon->opts);

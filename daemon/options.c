@@ -102,6 +102,139 @@ static gboolean set_qtest(const char *option, const char *value, gpointer data,
     return TRUE;
 }
 
+/*
+ * The next item of a --drive value, up to an unescaped comma.  As in
+ * QEMU, ",," stands for a literal comma, so a path may hold one.
+ * *ret_more tells whether a separator followed.
+ */
+static char *drive_next_item(const char **p, bool *ret_more)
+{
+    GString *item = g_string_new(NULL);
+    const char *c = *p;
+
+    *ret_more = false;
+    while (*c != '\0') {
+        if (c[0] == ',' && c[1] == ',') {
+            g_string_append_c(item, ',');
+            c += 2;
+        } else if (c[0] == ',') {
+            *ret_more = true;
+            c++;
+            break;
+        } else {
+            g_string_append_c(item, *c++);
+        }
+    }
+    *p = c;
+    return g_string_free(item, FALSE);
+}
+
+/* The parts of one --drive, before they are checked as a whole. */
+typedef struct DriveSpec {
+    BlockOptions block;
+    bool has_index, has_format, has_readonly, has_cache;
+    guint64 index;
+} DriveSpec;
+
+static bool drive_set_key(DriveSpec *spec, const char *key, const char *val,
+                          GError **error)
+{
+    if (strcmp(key, "file") == 0 && spec->block.file == NULL) {
+        if (val[0] == '\0') {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "file: the path is empty");
+            return false;
+        }
+        spec->block.file = g_canonicalize_filename(val, NULL);
+    } else if (strcmp(key, "index") == 0 && !spec->has_index) {
+        spec->has_index = true;
+        return parse_uint("index", val, 0, BLOCK_MAX_DRIVES - 1, &spec->index,
+                          error);
+    } else if (strcmp(key, "format") == 0 && !spec->has_format) {
+        spec->has_format = true;
+        if (strcmp(val, "raw") != 0) {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "format: '%s': only format=raw is supported", val);
+            return false;
+        }
+    } else if (strcmp(key, "readonly") == 0 && !spec->has_readonly) {
+        spec->has_readonly = true;
+        if (strcmp(val, "on") != 0 && strcmp(val, "off") != 0) {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "readonly: '%s' is not on or off", val);
+            return false;
+        }
+        spec->block.readonly = strcmp(val, "on") == 0;
+    } else if (strcmp(key, "cache") == 0 && !spec->has_cache) {
+        spec->has_cache = true;
+        if (!block_cache_from_name(val, &spec->block.cache)) {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "cache: '%s' is not writeback or writethrough", val);
+            return false;
+        }
+    } else if (strcmp(key, "file") == 0 || strcmp(key, "index") == 0 ||
+               strcmp(key, "format") == 0 || strcmp(key, "readonly") == 0 ||
+               strcmp(key, "cache") == 0) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s= is given twice", key);
+        return false;
+    } else {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "unknown key '%s' (file, index, format, readonly, cache)",
+                    key);
+        return false;
+    }
+    return true;
+}
+
+static bool drive_parse(DaemonOptions *opts, const char *value, DriveSpec *spec,
+                        GError **error)
+{
+    const char *p = value;
+    bool more = true;
+
+    while (more) {
+        g_autofree char *item = drive_next_item(&p, &more);
+        char *eq = strchr(item, '=');
+        if (eq == NULL) {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "'%s' is not key=value", item);
+            return false;
+        }
+        *eq = '\0';
+        if (!drive_set_key(spec, item, eq + 1, error)) {
+            return false;
+        }
+    }
+    if (spec->block.file == NULL || !spec->has_index || !spec->has_format) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "file=PATH, index=0..3 and format=raw are required");
+        return false;
+    }
+    if (opts->drive_present[spec->index]) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "index %u is already used", (unsigned)spec->index);
+        return false;
+    }
+    return true;
+}
+
+static gboolean add_drive(const char *option, const char *value, gpointer data,
+                          GError **error)
+{
+    DaemonOptions *opts = data;
+    DriveSpec spec = { .block = { .cache = BLOCK_CACHE_WRITEBACK } };
+
+    if (!drive_parse(opts, value, &spec, error)) {
+        block_options_clear(&spec.block);
+        g_prefix_error(error, "%s: '%s': ", option, value);
+        return FALSE;
+    }
+    opts->drives[spec.index] = spec.block;
+    opts->drive_present[spec.index] = true;
+    return TRUE;
+}
+
 /* The numeric options: where each goes and its range. */
 static const struct {
     const char *option;
@@ -180,6 +313,11 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
           "qtest device I/O front end", "unix:PATH" },
         { "domid", 0, 0, G_OPTION_ARG_CALLBACK, set_number,
           "Xen domain id of the guest (default 0)", "N" },
+        { "drive", 0, 0, G_OPTION_ARG_CALLBACK, add_drive,
+          "a raw disk image for IDE drive INDEX (repeatable; \",,\" in "
+          "PATH is a comma)",
+          "file=PATH,index=0..3,format=raw[,readonly=on|off]"
+          "[,cache=writeback|writethrough]" },
         { "machine", 0, 0, G_OPTION_ARG_CALLBACK, set_machine,
           "machine type: xenfv (default) or pc", "TYPE" },
         { "paused", 'S', 0, G_OPTION_ARG_NONE, &paused,
@@ -254,5 +392,8 @@ void daemon_options_clear(DaemonOptions *opts)
     }
     listen_address_free(opts->qtest);
     g_free(opts->pidfile);
+    for (size_t i = 0; i < BLOCK_MAX_DRIVES; i++) {
+        block_options_clear(&opts->drives[i]);
+    }
     memset(opts, 0, sizeof(*opts));
 }

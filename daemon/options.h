@@ -11,6 +11,7 @@
 
 #include "daemon/listener.h"
 #include "daemon/machine.h"
+#include "devices/block.h"
 
 enum {
     OPTIONS_MAX_VCPUS = 128,    /* HVM_MAX_VCPUS */
@@ -32,6 +33,9 @@ typedef struct DaemonOptions {
     GLogLevelFlags log_level; /* the least severe level printed */
     unsigned busy_poll_us;    /* poll without sleeping this long after input */
     bool show_version;
+    /* --drive, by index: 0 primary master ... 3 secondary slave */
+    BlockOptions drives[BLOCK_MAX_DRIVES];
+    bool drive_present[BLOCK_MAX_DRIVES];
 } DaemonOptions;
 
 /*

@@ -2,7 +2,7 @@
 # devmodeld's command line: --version, --help, bad options (one stderr line,
 # exit 2), socket files (mode 0600, stale replaced, live refused), --pidfile,
 # signals (exit 0, sockets unlinked), --daemonize (returns when ready),
-# --qtest socket.
+# --qtest socket, --drive (bad values, locked or missing images: exit 1).
 # Exit 0 pass, 1 fail.  Last line: "N passed, M failed".
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
@@ -106,7 +106,7 @@ check "--version prints 'devmodeld VERSION'" bash -c '[[ $1 =~ devmodeld[[:space
 check "--version writes nothing to stderr" test ! -s "$dir/err"
 out=$(timeout 5 "$DEVMODELD" --help 2>"$dir/err"); rc=$?
 check "--help exits 0" test $rc -eq 0
-for opt in --qmp --qmp-fd --qtest --domid --machine --paused --incoming --vcpus --pidfile \
+for opt in --qmp --qmp-fd --qtest --drive --domid --machine --paused --incoming --vcpus --pidfile \
            --daemonize --log-level --version --help; do
     case $out in *"$opt"*) ok "--help mentions $opt" ;; *) bad "--help mentions $opt" ;; esac
 done
@@ -134,6 +134,10 @@ badopt "--vcpus without a value" --vcpus
 badopt "--vcpus 0" --vcpus 0
 badopt "--domid abc" --domid abc
 badopt "stray positional argument" stray
+badopt "--drive format=qcow2" --drive "file=$dir/x.img,index=0,format=qcow2"
+badopt "--drive without index" --drive "file=$dir/x.img,format=raw"
+badopt "--drive index used twice" --drive "file=$dir/x.img,index=1,format=raw" \
+    --drive "file=$dir/y.img,index=1,format=raw"
 
 # ---------------------------------------------------------------- sockets
 S1=$dir/a.sock
@@ -213,6 +217,41 @@ rc=$?
 check "--daemonize with an unusable socket path: parent fails (status $rc)" \
     test "$rc" -ne 0 -a "$rc" -ne 124
 check "--daemonize failure reported on stderr" test -s "$dir/err6"
+
+# ---------------------------------------------------------------- --drive
+# A writable image is locked while the daemon runs: a second daemon that
+# wants it (to write or to read) fails at start with exit 1 and one clear
+# line; a missing image too.  The lock goes when the first one exits.
+IMG=$dir/disk.img
+truncate -s 1M "$IMG"
+"$DEVMODELD" --qmp "unix:$S1" --drive "file=$IMG,index=0,format=raw" 2>"$dir/err7" &
+p=$!; pids+=("$p")
+if wait_ready "$p" "$S1"; then ok "--drive: daemon starts with a raw image"; else
+    bad "--drive: daemon starts with a raw image" "$(head -c 500 "$dir/err7")"; fi
+for ro in off on; do
+    timeout 5 "$DEVMODELD" --qmp "unix:$S2" \
+        --drive "file=$IMG,index=1,format=raw,readonly=$ro" >/dev/null 2>"$dir/err8"
+    rc=$?
+    check "--drive: locked image (readonly=$ro) -> exit status 1" test "$rc" -eq 1
+    check "--drive: locked image error names the image and the reason" \
+        grep -q "'$IMG' is locked by another process" "$dir/err8"
+    check "--drive: no socket left behind" test ! -e "$S2"
+done
+kill -TERM "$p"
+wait_exit "$p"
+check "--drive: SIGTERM -> exit status 0" test "$rc" = 0
+"$DEVMODELD" --qmp "unix:$S1" --drive "file=$IMG,index=3,format=raw,readonly=on" \
+    --drive "file=$IMG,index=2,format=raw,readonly=on" 2>"$dir/err9" &
+p=$!; pids+=("$p")
+if wait_ready "$p" "$S1"; then ok "--drive: lock released at exit; read-only drives share"; else
+    bad "--drive: lock released at exit; read-only drives share" "$(head -c 500 "$dir/err9")"; fi
+kill -TERM "$p"
+wait_exit "$p"
+timeout 5 "$DEVMODELD" --qmp "unix:$S2" --drive "file=$dir/none.img,index=0,format=raw" \
+    >/dev/null 2>"$dir/err10"
+rc=$?
+check "--drive: missing image -> exit status 1" test "$rc" -eq 1
+check "--drive: missing image error names it" grep -q "none.img" "$dir/err10"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

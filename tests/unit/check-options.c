@@ -73,6 +73,32 @@ START_TEST(test_relative_unix_path_made_absolute)
 }
 END_TEST
 
+START_TEST(test_drives)
+{
+    DaemonOptions opts;
+
+    ck_assert(parse(&opts, NULL, "--qmp", "unix:/a", "--drive",
+                    "file=/img/a.raw,index=2,format=raw", "--drive",
+                    "index=0,format=raw,file=/img/b,,c,,,readonly=on,"
+                    "cache=writethrough",
+                    "--drive", "file=rel.img,format=raw,index=3,readonly=off",
+                    NULL));
+    ck_assert(opts.drive_present[0] && !opts.drive_present[1]);
+    ck_assert(opts.drive_present[2] && opts.drive_present[3]);
+    ck_assert_str_eq(opts.drives[2].file, "/img/a.raw");
+    ck_assert(!opts.drives[2].readonly);
+    ck_assert_int_eq(opts.drives[2].cache, BLOCK_CACHE_WRITEBACK);
+    /* ",," is a literal comma, as QEMU escapes it. */
+    ck_assert_str_eq(opts.drives[0].file, "/img/b,c,");
+    ck_assert(opts.drives[0].readonly);
+    ck_assert_int_eq(opts.drives[0].cache, BLOCK_CACHE_WRITETHROUGH);
+    ck_assert(g_path_is_absolute(opts.drives[3].file));
+    ck_assert(g_str_has_suffix(opts.drives[3].file, "/rel.img"));
+    ck_assert(!opts.drives[3].readonly);
+    daemon_options_clear(&opts);
+}
+END_TEST
+
 static const struct {
     const char *args[4];
     const char *message;
@@ -108,6 +134,43 @@ static const struct {
       "--domid: '0x10' is not a number from 0 to 32751" },
     { { "--qmp", "unix:/a", "--busy-poll-us", "10001" },
       "--busy-poll-us: '10001' is not a number from 0 to 10000" },
+    { { "--qmp", "unix:/a", "--drive", "file=/i,index=0,format=qcow2" },
+      "--drive: 'file=/i,index=0,format=qcow2': format: 'qcow2': only "
+      "format=raw is supported" },
+    { { "--qmp", "unix:/a", "--drive", "file=/i,index=4,format=raw" },
+      "--drive: 'file=/i,index=4,format=raw': index: '4' is not a number "
+      "from 0 to 3" },
+    { { "--qmp", "unix:/a", "--drive", "file=/i,format=raw" },
+      "--drive: 'file=/i,format=raw': file=PATH, index=0..3 and format=raw "
+      "are required" },
+    { { "--qmp", "unix:/a", "--drive", "index=1,format=raw" },
+      "--drive: 'index=1,format=raw': file=PATH, index=0..3 and format=raw "
+      "are required" },
+    { { "--qmp", "unix:/a", "--drive", "file=/i,index=1" },
+      "--drive: 'file=/i,index=1': file=PATH, index=0..3 and format=raw "
+      "are required" },
+    { { "--qmp", "unix:/a", "--drive", "file=/i,index=1,format=raw,if=ide" },
+      "--drive: 'file=/i,index=1,format=raw,if=ide': unknown key 'if' "
+      "(file, index, format, readonly, cache)" },
+    { { "--qmp", "unix:/a", "--drive", "file=/i,index=1,format=raw,ro" },
+      "--drive: 'file=/i,index=1,format=raw,ro': 'ro' is not key=value" },
+    { { "--qmp", "unix:/a", "--drive", "file=/i,index=1,format=raw," },
+      "--drive: 'file=/i,index=1,format=raw,': '' is not key=value" },
+    { { "--qmp", "unix:/a", "--drive", "file=,index=1,format=raw" },
+      "--drive: 'file=,index=1,format=raw': file: the path is empty" },
+    { { "--qmp", "unix:/a", "--drive", "file=/i,index=1,index=2" },
+      "--drive: 'file=/i,index=1,index=2': index= is given twice" },
+    { { "--qmp", "unix:/a", "--drive",
+        "file=/i,index=1,format=raw,readonly=yes" },
+      "--drive: 'file=/i,index=1,format=raw,readonly=yes': readonly: 'yes' "
+      "is not on or off" },
+    { { "--qmp", "unix:/a", "--drive",
+        "file=/i,index=1,format=raw,cache=none" },
+      "--drive: 'file=/i,index=1,format=raw,cache=none': cache: 'none' is "
+      "not writeback or writethrough" },
+    { { "--drive", "file=/i,index=1,format=raw", "--drive",
+        "file=/j,index=1,format=raw" },
+      "--drive: 'file=/j,index=1,format=raw': index 1 is already used" },
     { { "--qmp", "unix:/a", "extra" }, "unexpected argument 'extra'" },
     { { "--bogus" }, "Unknown option --bogus" },
     { { "-S" }, "at least one --qmp or --qmp-fd is needed" },
@@ -135,6 +198,7 @@ Suite *options_suite(void)
 
     tcase_add_test(good, test_defaults_and_full_set);
     tcase_add_test(good, test_relative_unix_path_made_absolute);
+    tcase_add_test(good, test_drives);
     tcase_add_loop_test(bad, test_bad_options, 0, G_N_ELEMENTS(bad_cases));
     suite_add_tcase(s, good);
     suite_add_tcase(s, bad);

@@ -19,13 +19,21 @@ static const struct {
     const char *name;
     SuiteFactory make;
 } unit_suites[] = {
-    { "dispatch", dispatch_suite }, { "fdset", fdset_suite },
-    { "i8042", i8042_suite },       { "ioport", ioport_suite },
-    { "json", json_suite },         { "options", options_suite },
-    { "pci", pci_suite },           { "ps2", ps2_suite },
-    { "qtest", qtest_suite },       { "runstate", runstate_suite },
-    { "savevm", savevm_suite },     { "statefile", statefile_suite },
-    { "stream", stream_suite },     { "vmstate", vmstate_suite },
+    { "block", block_suite },
+    { "dispatch", dispatch_suite },
+    { "fdset", fdset_suite },
+    { "i8042", i8042_suite },
+    { "ioport", ioport_suite },
+    { "json", json_suite },
+    { "options", options_suite },
+    { "pci", pci_suite },
+    { "ps2", ps2_suite },
+    { "qtest", qtest_suite },
+    { "runstate", runstate_suite },
+    { "savevm", savevm_suite },
+    { "statefile", statefile_suite },
+    { "stream", stream_suite },
+    { "vmstate", vmstate_suite },
 };
 
 static bool selected(const char *name, int argc, char **argv)

@@ -3,6 +3,7 @@
 
 #include <check.h>
 
+Suite *block_suite(void);
 Suite *dispatch_suite(void);
 Suite *fdset_suite(void);
 Suite *i8042_suite(void);
