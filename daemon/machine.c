@@ -15,6 +15,7 @@
 
 #include "daemon/machine.h"
 #include "devices/i8042.h"
+#include "devices/ide.h"
 #include "devices/pci.h"
 
 typedef struct MachineResetHandler {
@@ -128,6 +129,8 @@ void machine_free(Machine *machine)
     if (machine->reset_request != 0) {
         g_source_remove(machine->reset_request);
     }
+    /* The IDE first: its Bus Master ops hang off the PCI function. */
+    ide_free(machine->ide);
     pci_bus_free(machine->pci);
     i8042_free(machine->i8042);
     fdsets_free(machine->fdsets);
@@ -248,6 +251,15 @@ bool machine_create_devices(Machine *machine, GError **error)
         return false;
     }
     machine_add_reset_handler(machine, pci_bus_reset, machine->pci);
+
+    machine->ide = ide_new(
+        machine->io, pci_bus_function(machine->pci, PCI_DEVFN(1, 1)),
+        machine->drives, &machine->isa_irq[14], &machine->isa_irq[15], error);
+    if (machine->ide == NULL) {
+        return false;
+    }
+    machine_add_reset_handler(machine, ide_reset, machine->ide);
+    ide_register_sections(machine->ide, machine->sections);
     return true;
 }
 

@@ -19,6 +19,7 @@
 
 typedef struct Listener Listener;
 typedef struct I8042 I8042;
+typedef struct Ide Ide;
 typedef struct PciBus PciBus;
 
 typedef enum MachineType {
@@ -85,6 +86,7 @@ typedef struct Machine {
     GArray *reset_handlers; /* device resets, in registration order */
     guint reset_request;    /* idle source of a pending guest reset */
     I8042 *i8042;           /* with the PS/2 keyboard and mouse */
+    Ide *ide;               /* PIIX3 IDE on the legacy ports and BAR4 */
     PciBus *pci;            /* bus 0: i440FX, PIIX3 ISA and IDE */
     BlockBackend *drives[BLOCK_MAX_DRIVES]; /* --drive images, or NULL */
 } Machine;

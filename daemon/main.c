@@ -131,10 +131,10 @@ static bool daemon_setup(Daemon *daemon, GError **error)
         }
     }
     daemon->machine = machine_new(opts->machine, opts->domid, opts->vcpus);
-    if (!machine_create_devices(daemon->machine, error)) {
-        return false;
-    }
-    /* Opened (and locked) now so that a bad image stops the start. */
+    /*
+     * Opened (and locked) now so that a bad image stops the start, and
+     * before the devices, because the IDE drives take them at creation.
+     */
     for (unsigned i = 0; i < BLOCK_MAX_DRIVES; i++) {
         if (!opts->drive_present[i]) {
             continue;
@@ -144,6 +144,9 @@ static bool daemon_setup(Daemon *daemon, GError **error)
             g_prefix_error(error, "--drive index=%u: ", i);
             return false;
         }
+    }
+    if (!machine_create_devices(daemon->machine, error)) {
+        return false;
     }
     machine_start(daemon->machine, opts->paused, opts->incoming);
     machine_add_listener(daemon->machine, on_machine_event, daemon);

@@ -7,6 +7,7 @@ Suite *block_suite(void);
 Suite *dispatch_suite(void);
 Suite *fdset_suite(void);
 Suite *i8042_suite(void);
+Suite *ide_suite(void);
 Suite *ioport_suite(void);
 Suite *json_suite(void);
 Suite *options_suite(void);
