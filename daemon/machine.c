@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 
 #include "daemon/machine.h"
+#include "devices/block.h"
 #include "devices/i8042.h"
 #include "devices/ide.h"
 #include "devices/pci.h"
@@ -286,6 +287,36 @@ void machine_stop(Machine *machine)
     }
 }
 
+bool machine_release_drives(Machine *machine, GError **error)
+{
+    for (int i = 0; i < BLOCK_MAX_DRIVES; i++) {
+        if (machine->drives[i] != NULL &&
+            !block_release_lock(machine->drives[i], error)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Takes back the images a live save handed over; all or none. */
+static bool machine_reclaim_drives(Machine *machine, GError **error)
+{
+    for (int i = 0; i < BLOCK_MAX_DRIVES; i++) {
+        BlockBackend *blk = machine->drives[i];
+        if (blk != NULL && !block_is_locked(blk) &&
+            !block_take_lock(blk, error)) {
+            for (int j = 0; j < i; j++) {
+                if (machine->drives[j] != NULL) {
+                    block_release_lock(machine->drives[j], NULL);
+                }
+            }
+            g_prefix_error(error, "Cannot continue: ");
+            return false;
+        }
+    }
+    return true;
+}
+
 bool machine_cont(Machine *machine, GError **error)
 {
     if (runstate_needs_reset(machine->runstate)) {
@@ -296,6 +327,10 @@ bool machine_cont(Machine *machine, GError **error)
     if (machine->runstate == RUN_STATE_INMIGRATE) {
         machine->autostart = true;
         return true;
+    }
+    /* A guest must not run on images another process may now own. */
+    if (!machine_reclaim_drives(machine, error)) {
+        return false;
     }
     if (!machine_set_runstate(machine, RUN_STATE_RUNNING)) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,

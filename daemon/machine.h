@@ -117,6 +117,13 @@ bool machine_is_running(const Machine *machine);
 /* QMP stop: running → paused with STOP; in inmigrate, stay paused later. */
 void machine_stop(Machine *machine);
 
+/*
+ * Hands the disk images over (flushed, unlocked) after a live save of a
+ * stopped guest, as QEMU does for the migration destination; cont takes
+ * them back, and fails if another process holds one now.
+ */
+bool machine_release_drives(Machine *machine, GError **error);
+
 /* QMP cont: → running with RESUME; in inmigrate, run when it ends. */
 bool machine_cont(Machine *machine, GError **error);
 

@@ -37,10 +37,13 @@ static JsonNode *qmp_xen_save_devices_state(QmpCall *call, GError **error)
 
     /*
      * A running guest is stopped for the save (STOP, save-vm) and resumed
-     * after it (RESUME), whatever "live" says.  With live and a guest that
-     * was already stopped, QEMU hands disk images over to the destination;
-     * there are no disks before the IDE issue.
+     * after it (RESUME), whatever "live" says.  With live (the default)
+     * and a guest that was already stopped, the disk images are flushed
+     * and unlocked for the migration destination, as QEMU does; cont takes
+     * them back.  Unlike QEMU 7.2, a second such save is harmless.
      */
+    bool live = !json_object_has_member(call->args, "live") ||
+                json_object_get_boolean_member(call->args, "live");
     if (was_running) {
         machine_set_runstate(machine, RUN_STATE_SAVE_VM);
     }
@@ -48,6 +51,9 @@ static JsonNode *qmp_xen_save_devices_state(QmpCall *call, GError **error)
     bool ok = statefile_write(&ctx, filename, file->data, file->len, error);
     if (was_running) {
         machine_set_runstate(machine, RUN_STATE_RUNNING);
+    }
+    if (ok && live && !was_running) {
+        machine_release_drives(machine, error);
     }
     if (ok) {
         g_debug("saved %u bytes of device state to %s", file->len, filename);

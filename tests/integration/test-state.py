@@ -9,8 +9,11 @@ hold only the header and EOF; the device issues make them grow.
 """
 
 import os
+import shutil
 import stat
+import subprocess
 import tempfile
+import time
 
 import harness
 import qmpclient
@@ -181,6 +184,75 @@ def test_thousand_cycles(t):
         c.close()
 
 
+def second_daemon_exit(t, image):
+    """Starts a second devmodeld on image; its exit status, or None if it
+    is still running after 1 s (then it holds the image: it is stopped)."""
+    d = tempfile.mkdtemp()
+    p = subprocess.Popen([harness.devmodeld_path(), "--qmp",
+                          "unix:%s/q.sock" % d, "--drive",
+                          "file=%s,index=0,format=raw" % image],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        return p.wait(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        if p.poll() is None:
+            p.terminate()
+            p.wait(timeout=5)
+        p.stderr.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_live_save_hands_images_over(t):
+    if not t.only_devmodeld("devmodeld's image locks"):
+        return
+    d = tempfile.mkdtemp()
+    image = os.path.join(d, "disk.img")
+    with open(image, "wb") as f:
+        f.truncate(1 << 20)
+    try:
+        with server(t, args=["--drive", "file=%s,index=0,format=raw" % image]) as s:
+            c = s.negotiated()
+            t.eq(second_daemon_exit(t, image), 1,
+                 "a second daemon cannot open the image in use")
+            c.execute("stop")
+            target = os.path.join(s.tmpdir, "s")
+            t.check("return" in save(c, target, live=False), "save, live=false")
+            t.eq(second_daemon_exit(t, image), 1,
+                 "after a non-live save the image stays locked")
+            t.check("return" in save(c, target), "live save (the default)")
+            t.check("return" in save(c, target), "a second live save works too")
+            # The destination may now open the image; while it holds it,
+            # this guest must not run.
+            d2 = tempfile.mkdtemp()
+            dest = subprocess.Popen(
+                [harness.devmodeld_path(), "--qmp", "unix:%s/q.sock" % d2,
+                 "--drive", "file=%s,index=0,format=raw" % image],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.monotonic() + 5
+                while not os.path.exists(d2 + "/q.sock") and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                t.check(dest.poll() is None, "the destination opened the image")
+                r = c.execute("cont")
+                t.check(r.error_class == GE and "locked" in (r.error_desc or ""),
+                        "cont refused while the destination holds the image", r.raw)
+                t.eq(c.execute("query-status")["return"]["status"], "paused",
+                     "still paused after the refused cont")
+            finally:
+                dest.terminate()
+                dest.wait(timeout=5)
+                shutil.rmtree(d2, ignore_errors=True)
+            r = c.execute("cont")
+            t.check("return" in r, "cont takes the image back", r.raw)
+            t.eq(second_daemon_exit(t, image), 1,
+                 "after cont the image is locked again")
+            c.close()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     harness.Suite("test-state").main([
         test_save_to_path,
@@ -189,4 +261,5 @@ if __name__ == "__main__":
         test_named_fd,
         test_load_rules,
         test_thousand_cycles,
+        test_live_save_hands_images_over,
     ])
