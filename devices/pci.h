@@ -80,7 +80,7 @@ enum {
 #define PCI_DEVFN(slot, fn) ((unsigned)(((slot) << 3) | (fn)))
 
 typedef enum PciBarKind {
-    PCI_BAR_NONE,  /* not implemented: reads 0, ignores writes */
+    PCI_BAR_NONE,  /* the function has no BAR here: reads 0, ignores writes */
     PCI_BAR_IO,    /* I/O space, bits 1:0 = 01 */
     PCI_BAR_MEM32, /* 32-bit memory, non-prefetchable */
     PCI_BAR_KIND_MAX
