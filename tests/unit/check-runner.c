@@ -36,6 +36,7 @@ static const struct {
     { "savevm", savevm_suite },
     { "statefile", statefile_suite },
     { "stream", stream_suite },
+    { "vga", vga_suite },
     { "vmstate", vmstate_suite },
 };
 /* clang-format on */

@@ -18,4 +18,5 @@ Suite *runstate_suite(void);
 Suite *savevm_suite(void);
 Suite *statefile_suite(void);
 Suite *stream_suite(void);
+Suite *vga_suite(void);
 Suite *vmstate_suite(void);
