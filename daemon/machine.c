@@ -214,6 +214,11 @@ bool machine_set_runstate(Machine *machine, RunState state)
         return false;
     }
     machine->runstate = state;
+    if (old == RUN_STATE_RUNNING) {
+        machine->run_accum_us += g_get_monotonic_time() - machine->run_started_us;
+    } else if (state == RUN_STATE_RUNNING) {
+        machine->run_started_us = g_get_monotonic_time();
+    }
     g_info("run state %s -> %s", runstate_name(old), runstate_name(state));
     if (old == RUN_STATE_RUNNING) {
         machine_notify(machine, MACHINE_EVENT_STOP, SHUTDOWN_CAUSE_NONE);
@@ -273,7 +278,18 @@ void machine_start(Machine *machine, bool paused, bool incoming)
         machine->runstate = RUN_STATE_PRELAUNCH;
     } else {
         machine->runstate = RUN_STATE_RUNNING;
+        machine->run_started_us = g_get_monotonic_time();
     }
+}
+
+int64_t machine_guest_clock_ms(const Machine *machine)
+{
+    int64_t us = machine->run_accum_us;
+
+    if (machine->runstate == RUN_STATE_RUNNING) {
+        us += g_get_monotonic_time() - machine->run_started_us;
+    }
+    return us / 1000;
 }
 
 void machine_stop(Machine *machine)

@@ -18,6 +18,7 @@
 #include "vmstate/registry.h"
 
 typedef struct Listener Listener;
+typedef struct Cirrus Cirrus;
 typedef struct I8042 I8042;
 typedef struct Ide Ide;
 typedef struct PciBus PciBus;
@@ -88,6 +89,10 @@ typedef struct Machine {
     I8042 *i8042;           /* with the PS/2 keyboard and mouse */
     Ide *ide;               /* PIIX3 IDE on the legacy ports and BAR4 */
     PciBus *pci;            /* bus 0: i440FX, PIIX3 ISA and IDE */
+    Cirrus *cirrus;         /* the VGA card at 00:02.0, or NULL */
+    /* The guest clock: time spent running (QEMU's virtual clock). */
+    int64_t run_accum_us;
+    int64_t run_started_us; /* monotonic time running began, if running */
     BlockBackend *drives[BLOCK_MAX_DRIVES]; /* --drive images, or NULL */
 } Machine;
 
@@ -152,6 +157,9 @@ void machine_quit(Machine *machine, ShutdownCause cause);
  * (and a warning) when QEMU's table does not allow the move.
  */
 bool machine_set_runstate(Machine *machine, RunState state);
+
+/* Milliseconds the guest has spent running: stands still while stopped. */
+int64_t machine_guest_clock_ms(const Machine *machine);
 
 const char *machine_type_name(MachineType type);
 bool machine_type_from_name(const char *name, MachineType *ret_type);

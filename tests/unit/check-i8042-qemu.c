@@ -173,8 +173,13 @@ static void qemu_stop(Qemu *q)
     g_object_unref(q->proc);
     g_autofree char *state = g_build_filename(q->dir, "state", NULL);
     g_autofree char *bios = g_build_filename(q->dir, "hlt.bin", NULL);
+    g_autofree char *qt = g_build_filename(q->dir, "qtest.sock", NULL);
+    g_autofree char *qm = g_build_filename(q->dir, "qmp.sock", NULL);
+    /* QEMU leaves its listening sockets behind when it is killed. */
     g_unlink(state);
     g_unlink(bios);
+    g_unlink(qt);
+    g_unlink(qm);
     g_rmdir(q->dir);
     g_free(q->dir);
     g_free(q);
