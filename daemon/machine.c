@@ -14,7 +14,9 @@
 #include <gio/gio.h>
 
 #include "daemon/machine.h"
+#include "daemon/vram.h"
 #include "devices/block.h"
+#include "devices/cirrus.h"
 #include "devices/i8042.h"
 #include "devices/ide.h"
 #include "devices/pci.h"
@@ -133,6 +135,10 @@ void machine_free(Machine *machine)
     /* The IDE first: its Bus Master ops hang off the PCI function. */
     ide_free(machine->ide);
     pci_bus_free(machine->pci);
+    cirrus_free(machine->cirrus); /* after the bus: its BARs use it */
+    if (machine->vram_owned) {
+        vram_close(machine->vram);
+    }
     i8042_free(machine->i8042);
     fdsets_free(machine->fdsets);
     vms_registry_free(machine->sections);
@@ -215,7 +221,8 @@ bool machine_set_runstate(Machine *machine, RunState state)
     }
     machine->runstate = state;
     if (old == RUN_STATE_RUNNING) {
-        machine->run_accum_us += g_get_monotonic_time() - machine->run_started_us;
+        machine->run_accum_us +=
+            g_get_monotonic_time() - machine->run_started_us;
     } else if (state == RUN_STATE_RUNNING) {
         machine->run_started_us = g_get_monotonic_time();
     }
@@ -235,18 +242,28 @@ static void machine_guest_reset(void *opaque)
     machine_request_reset(opaque, SHUTDOWN_CAUSE_GUEST_RESET);
 }
 
-bool machine_create_devices(Machine *machine, GError **error)
+/* The Cirrus card at 00:02.0 on VRAM from main, or 4 MiB of its own. */
+static bool machine_create_cirrus(Machine *machine, GError **error)
 {
-    /* QEMU 7.2's pc has the i8042 extended state; xenfv (3.1) has not. */
-    machine->i8042 = i8042_new(
-        machine->io, &machine->isa_irq[1], &machine->isa_irq[12],
-        machine_guest_reset, machine, machine->type == MACHINE_TYPE_PC, error);
-    if (machine->i8042 == NULL) {
+    if (machine->vram == NULL) {
+        machine->vram = vram_open(NULL, (size_t)VRAM_DEFAULT_MB << 20, error);
+        if (machine->vram == NULL) {
+            return false;
+        }
+        machine->vram_owned = true;
+    }
+    machine->cirrus = cirrus_new(machine->io, machine->pci, machine->vram->data,
+                                 machine->vram->size, error);
+    if (machine->cirrus == NULL) {
         return false;
     }
-    machine_add_reset_handler(machine, i8042_reset, machine->i8042);
-    i8042_register_sections(machine->i8042, machine->sections);
+    machine_add_reset_handler(machine, cirrus_reset, machine->cirrus);
+    cirrus_register_sections(machine->cirrus, machine->sections);
+    return true;
+}
 
+bool machine_create_devices(Machine *machine, GError **error)
+{
     /*
      * QEMU's default 128 MiB sets the i440FX RAM-size byte until the
      * machine knows the domain's memory size.
@@ -257,6 +274,21 @@ bool machine_create_devices(Machine *machine, GError **error)
         return false;
     }
     machine_add_reset_handler(machine, pci_bus_reset, machine->pci);
+
+    /* Before the i8042: its section is the first a save writes. */
+    if (!machine_create_cirrus(machine, error)) {
+        return false;
+    }
+
+    /* QEMU 7.2's pc has the i8042 extended state; xenfv (3.1) has not. */
+    machine->i8042 = i8042_new(
+        machine->io, &machine->isa_irq[1], &machine->isa_irq[12],
+        machine_guest_reset, machine, machine->type == MACHINE_TYPE_PC, error);
+    if (machine->i8042 == NULL) {
+        return false;
+    }
+    machine_add_reset_handler(machine, i8042_reset, machine->i8042);
+    i8042_register_sections(machine->i8042, machine->sections);
 
     machine->ide = ide_new(
         machine->io, pci_bus_function(machine->pci, PCI_DEVFN(1, 1)),

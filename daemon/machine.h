@@ -22,6 +22,7 @@ typedef struct Cirrus Cirrus;
 typedef struct I8042 I8042;
 typedef struct Ide Ide;
 typedef struct PciBus PciBus;
+typedef struct Vram Vram;
 
 typedef enum MachineType {
     MACHINE_TYPE_XENFV, /* what libxl starts: QEMU's xenfv = pc-i440fx-3.1 */
@@ -90,6 +91,9 @@ typedef struct Machine {
     Ide *ide;               /* PIIX3 IDE on the legacy ports and BAR4 */
     PciBus *pci;            /* bus 0: i440FX, PIIX3 ISA and IDE */
     Cirrus *cirrus;         /* the VGA card at 00:02.0, or NULL */
+    /* Its VRAM: main's (--vram-mb, --vram-path), else the machine's own. */
+    Vram *vram;
+    bool vram_owned;
     /* The guest clock: time spent running (QEMU's virtual clock). */
     int64_t run_accum_us;
     int64_t run_started_us; /* monotonic time running began, if running */

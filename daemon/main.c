@@ -20,6 +20,7 @@
 #include "daemon/options.h"
 #include "daemon/pidfile.h"
 #include "daemon/qtest.h"
+#include "daemon/vram.h"
 #include "qmp/server.h"
 
 enum {
@@ -33,6 +34,7 @@ typedef struct Daemon {
     QmpServer *qmp;
     QtestServer *qtest;
     Pidfile *pidfile;
+    Vram *vram;   /* the Cirrus VRAM, lent to the machine */
     int ready_fd; /* --daemonize: the parent waits for one byte here */
 } Daemon;
 
@@ -145,6 +147,13 @@ static bool daemon_setup(Daemon *daemon, GError **error)
             return false;
         }
     }
+    /* VRAM too: a wrong --vram-path stops the start before any device. */
+    daemon->vram =
+        vram_open(opts->vram_path, (size_t)opts->vram_mb << 20, error);
+    if (daemon->vram == NULL) {
+        return false;
+    }
+    daemon->machine->vram = daemon->vram;
     if (!machine_create_devices(daemon->machine, error)) {
         return false;
     }
@@ -176,6 +185,7 @@ static void daemon_teardown(Daemon *daemon)
         daemon->machine->drives[i] = NULL;
     }
     machine_free(daemon->machine);
+    vram_close(daemon->vram);
     pidfile_remove(daemon->pidfile);
     daemon_options_clear(&daemon->opts);
 }

@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "daemon/options.h"
+#include "daemon/vram.h"
 
 /* Decimal only: a zero-padded domid must not turn octal. */
 static bool parse_uint(const char *option, const char *text, guint64 min,
@@ -269,6 +270,38 @@ static gboolean set_number(const char *option, const char *value, gpointer data,
     return FALSE;
 }
 
+static gboolean set_vram_mb(const char *option, const char *value,
+                            gpointer data, GError **error)
+{
+    DaemonOptions *opts = data;
+    guint64 mb;
+
+    if (!parse_uint(option, value, 0, G_MAXUINT, &mb, error) ||
+        !vram_size_mb_valid((unsigned)mb)) {
+        g_clear_error(error);
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s: '%s' is not 4, 8 or 16", option, value);
+        return FALSE;
+    }
+    opts->vram_mb = (unsigned)mb;
+    return TRUE;
+}
+
+static gboolean set_vram_path(const char *option, const char *value,
+                              gpointer data, GError **error)
+{
+    DaemonOptions *opts = data;
+
+    if (value[0] == '\0') {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s: the path is empty", option);
+        return FALSE;
+    }
+    g_free(opts->vram_path);
+    opts->vram_path = g_canonicalize_filename(value, NULL);
+    return TRUE;
+}
+
 static gboolean set_machine(const char *option, const char *value,
                             gpointer data, GError **error)
 {
@@ -320,6 +353,12 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
           "[,cache=writeback|writethrough]" },
         { "machine", 0, 0, G_OPTION_ARG_CALLBACK, set_machine,
           "machine type: xenfv (default) or pc", "TYPE" },
+        { "vram-mb", 0, 0, G_OPTION_ARG_CALLBACK, set_vram_mb,
+          "video memory of the Cirrus VGA in MiB: 4 (default), 8 or 16", "N" },
+        { "vram-path", 0, 0, G_OPTION_ARG_CALLBACK, set_vram_path,
+          "keep the video memory in FILE (shared mapping; created with the "
+          "right size if missing, never resized)",
+          "FILE" },
         { "paused", 'S', 0, G_OPTION_ARG_NONE, &paused,
           "start in the prelaunch state", NULL },
         { "incoming", 0, 0, G_OPTION_ARG_NONE, &incoming,
@@ -348,6 +387,7 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
     opts->vcpus = 1;
     opts->log_level = G_LOG_LEVEL_MESSAGE;
     opts->busy_poll_us = OPTIONS_DEFAULT_BUSY_POLL_US;
+    opts->vram_mb = VRAM_DEFAULT_MB;
 
     g_autoptr(GOptionContext) context =
         g_option_context_new("- Xen HVM device model");
@@ -392,6 +432,7 @@ void daemon_options_clear(DaemonOptions *opts)
     }
     listen_address_free(opts->qtest);
     g_free(opts->pidfile);
+    g_free(opts->vram_path);
     for (size_t i = 0; i < BLOCK_MAX_DRIVES; i++) {
         block_options_clear(&opts->drives[i]);
     }

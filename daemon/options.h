@@ -36,6 +36,8 @@ typedef struct DaemonOptions {
     /* --drive, by index: 0 primary master ... 3 secondary slave */
     BlockOptions drives[BLOCK_MAX_DRIVES];
     bool drive_present[BLOCK_MAX_DRIVES];
+    unsigned vram_mb; /* 4, 8 or 16 */
+    char *vram_path;  /* NULL: anonymous VRAM */
 } DaemonOptions;
 
 /*

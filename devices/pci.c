@@ -12,7 +12,7 @@
  * load-check mask (QEMU's cmask & ~wmask & ~w1cmask): everything else is
  * read-only and keeps its reset value.
  *
- * Not emulated: other buses and bridges, 64-bit and prefetchable BARs,
+ * Not emulated: other buses and bridges, 64-bit BARs,
  * expansion ROMs, capabilities, INTx routing (none of these functions
  * raises INTx: IDE in legacy mode uses ISA IRQ 14/15), the i440FX PAM and
  * SMRAM effects, PIIX3 PIRQ routing and the reset control register 0xCF9.
@@ -128,6 +128,7 @@ static uint64_t pci_bar_decode(const PciFunction *f, unsigned n)
         }
         return base;
     case PCI_BAR_MEM32:
+    case PCI_BAR_MEM32_PREFETCH:
         if (!(cmd & PCI_COMMAND_MEMORY) || base == 0 || last > UINT32_MAX) {
             return PCI_BAR_UNMAPPED;
         }
@@ -390,6 +391,10 @@ void pci_function_define_bar(PciFunction *f, unsigned n, PciBarKind kind,
 {
     unsigned reg = PCI_BASE_ADDRESS_0 + 4 * n;
     uint32_t wmask;
+    /* The read-only type bits below the address. */
+    uint32_t low = kind == PCI_BAR_IO               ? PCI_BAR_SPACE_IO
+                   : kind == PCI_BAR_MEM32_PREFETCH ? PCI_BAR_MEM_PREFETCH
+                                                    : 0;
 
     g_return_if_fail(n < PCI_NUM_BARS && kind != PCI_BAR_NONE &&
                      kind < PCI_BAR_KIND_MAX);
@@ -401,8 +406,8 @@ void pci_function_define_bar(PciFunction *f, unsigned n, PciBarKind kind,
     /* Sizing: the address bits above the size are writable. */
     wmask = ~(size - 1);
     pci_set_long(&f->wmask[reg], wmask);
-    pci_set_long(&f->state.config[reg], kind == PCI_BAR_IO ? 1u : 0u);
-    pci_set_long(&f->reset_config[reg], kind == PCI_BAR_IO ? 1u : 0u);
+    pci_set_long(&f->state.config[reg], low);
+    pci_set_long(&f->reset_config[reg], low);
     pci_function_update_load_check(f);
 }
 

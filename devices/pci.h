@@ -75,6 +75,7 @@ enum {
     PCI_NUM_BARS = 6,
     PCI_HEADER_MULTI_FUNCTION = 0x80, /* header type bit 7 */
     PCI_BAR_SPACE_IO = 0x01,          /* BAR bit 0: I/O space */
+    PCI_BAR_MEM_PREFETCH = 0x08,      /* BAR bit 3: prefetchable memory */
 };
 
 #define PCI_DEVFN(slot, fn) ((unsigned)(((slot) << 3) | (fn)))
@@ -83,6 +84,7 @@ typedef enum PciBarKind {
     PCI_BAR_NONE,  /* the function has no BAR here: reads 0, ignores writes */
     PCI_BAR_IO,    /* I/O space, bits 1:0 = 01 */
     PCI_BAR_MEM32, /* 32-bit memory, non-prefetchable */
+    PCI_BAR_MEM32_PREFETCH, /* 32-bit memory, prefetchable: bits 3:0 = 1000 */
     PCI_BAR_KIND_MAX
 } PciBarKind;
 

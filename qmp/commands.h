@@ -15,6 +15,8 @@ extern const QmpCommand qmp_state_commands[];
 extern const size_t qmp_state_command_count;
 extern const QmpCommand qmp_hmp_commands[];
 extern const size_t qmp_hmp_command_count;
+extern const QmpCommand qmp_display_commands[];
+extern const size_t qmp_display_command_count;
 
 /* HMP: runs one human-monitor command line, returns its text output. */
 char *hmp_run(QmpSession *session, const char *line, GError **error);

@@ -171,6 +171,7 @@ static const struct {
     { qmp_state_commands, &qmp_state_command_count },
     { qmp_input_commands, &qmp_input_command_count },
     { qmp_hmp_commands, &qmp_hmp_command_count },
+    { qmp_display_commands, &qmp_display_command_count },
 };
 
 const QmpCommand *qmp_command_find(const char *name)

@@ -107,7 +107,7 @@ check "--version writes nothing to stderr" test ! -s "$dir/err"
 out=$(timeout 5 "$DEVMODELD" --help 2>"$dir/err"); rc=$?
 check "--help exits 0" test $rc -eq 0
 for opt in --qmp --qmp-fd --qtest --drive --domid --machine --paused --incoming --vcpus --pidfile \
-           --daemonize --log-level --version --help; do
+           --daemonize --log-level --version --help --vram-mb --vram-path; do
     case $out in *"$opt"*) ok "--help mentions $opt" ;; *) bad "--help mentions $opt" ;; esac
 done
 
@@ -138,6 +138,22 @@ badopt "--drive format=qcow2" --drive "file=$dir/x.img,index=0,format=qcow2"
 badopt "--drive without index" --drive "file=$dir/x.img,format=raw"
 badopt "--drive index used twice" --drive "file=$dir/x.img,index=1,format=raw" \
     --drive "file=$dir/y.img,index=1,format=raw"
+badopt "--vram-mb 5" --vram-mb 5
+badopt "--vram-mb 0x8 (decimal only)" --vram-mb 0x8
+badopt "--vram-mb without a value" --vram-mb
+badopt "--vram-path empty" --vram-path ""
+
+# A VRAM file of another size is refused and left as it was.
+printf 'keep me' >"$dir/vram.bin"
+timeout 5 "$DEVMODELD" --qmp "unix:$dir/vram.sock" --vram-path "$dir/vram.bin" \
+    >/dev/null 2>"$dir/err"; rc=$?
+check "--vram-path of another size: exit status 1" test $rc -eq 1
+check "--vram-path of another size: the message names it" \
+    grep -q -- "--vram-path $dir/vram.bin" "$dir/err"
+check "--vram-path of another size: the file is untouched" \
+    test "$(cat "$dir/vram.bin")" = "keep me"
+check "--vram-path of another size: no socket left behind" \
+    test ! -e "$dir/vram.sock"
 
 # ---------------------------------------------------------------- sockets
 S1=$dir/a.sock

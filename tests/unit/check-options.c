@@ -173,8 +173,43 @@ static const struct {
       "--drive: 'file=/j,index=1,format=raw': index 1 is already used" },
     { { "--qmp", "unix:/a", "extra" }, "unexpected argument 'extra'" },
     { { "--bogus" }, "Unknown option --bogus" },
+    { { "--qmp", "unix:/a", "--vram-mb", "5" },
+      "--vram-mb: '5' is not 4, 8 or 16" },
+    { { "--qmp", "unix:/a", "--vram-mb", "0x8" },
+      "--vram-mb: '0x8' is not 4, 8 or 16" },
+    { { "--qmp", "unix:/a", "--vram-mb", "-4" },
+      "--vram-mb: '-4' is not 4, 8 or 16" },
+    { { "--qmp", "unix:/a", "--vram-mb", "32" },
+      "--vram-mb: '32' is not 4, 8 or 16" },
+    { { "--qmp", "unix:/a", "--vram-path", "" },
+      "--vram-path: the path is empty" },
     { { "-S" }, "at least one --qmp or --qmp-fd is needed" },
 };
+
+START_TEST(test_vram)
+{
+    DaemonOptions opts;
+    g_autofree char *cwd = g_get_current_dir();
+    g_autofree char *expected = g_build_filename(cwd, "vram.bin", NULL);
+
+    ck_assert(parse(&opts, NULL, "--qmp", "unix:/a", NULL));
+    ck_assert_uint_eq(opts.vram_mb, 4);
+    ck_assert_ptr_null(opts.vram_path);
+    daemon_options_clear(&opts);
+
+    ck_assert(parse(&opts, NULL, "--qmp", "unix:/a", "--vram-mb", "16",
+                    "--vram-path", "vram.bin", NULL));
+    ck_assert_uint_eq(opts.vram_mb, 16);
+    ck_assert_str_eq(opts.vram_path, expected);
+    daemon_options_clear(&opts);
+
+    ck_assert(parse(&opts, NULL, "--qmp", "unix:/a", "--vram-mb", "8",
+                    "--vram-path", "/x", "--vram-path", "/y", NULL));
+    ck_assert_uint_eq(opts.vram_mb, 8);
+    ck_assert_str_eq(opts.vram_path, "/y");
+    daemon_options_clear(&opts);
+}
+END_TEST
 
 START_TEST(test_bad_options)
 {
@@ -199,6 +234,7 @@ Suite *options_suite(void)
     tcase_add_test(good, test_defaults_and_full_set);
     tcase_add_test(good, test_relative_unix_path_made_absolute);
     tcase_add_test(good, test_drives);
+    tcase_add_test(good, test_vram);
     tcase_add_loop_test(bad, test_bad_options, 0, G_N_ELEMENTS(bad_cases));
     suite_add_tcase(s, good);
     suite_add_tcase(s, bad);

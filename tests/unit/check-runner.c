@@ -22,6 +22,8 @@ static const struct {
     SuiteFactory make;
 } unit_suites[] = {
     { "block", block_suite },
+    { "cirrus_blit", cirrus_blit_suite },
+    { "cirrus", cirrus_suite },
     { "dispatch", dispatch_suite },
     { "fdset", fdset_suite },
     { "i8042", i8042_suite },
@@ -37,7 +39,9 @@ static const struct {
     { "statefile", statefile_suite },
     { "stream", stream_suite },
     { "vga", vga_suite },
+    { "vga_render", vga_render_suite },
     { "vmstate", vmstate_suite },
+    { "xenstore", xenstore_suite },
 };
 /* clang-format on */
 

@@ -4,6 +4,8 @@
 #include <check.h>
 
 Suite *block_suite(void);
+Suite *cirrus_blit_suite(void);
+Suite *cirrus_suite(void);
 Suite *dispatch_suite(void);
 Suite *fdset_suite(void);
 Suite *i8042_suite(void);
@@ -19,4 +21,6 @@ Suite *savevm_suite(void);
 Suite *statefile_suite(void);
 Suite *stream_suite(void);
 Suite *vga_suite(void);
+Suite *vga_render_suite(void);
 Suite *vmstate_suite(void);
+Suite *xenstore_suite(void);
