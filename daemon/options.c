@@ -244,6 +244,8 @@ static const struct {
 } number_options[] = {
     { "--domid", offsetof(DaemonOptions, domid), 0, OPTIONS_MAX_DOMID },
     { "--vcpus", offsetof(DaemonOptions, vcpus), 1, OPTIONS_MAX_VCPUS },
+    { "--memory", offsetof(DaemonOptions, memory_mb), 1,
+      OPTIONS_MAX_MEMORY_MB },
     { "--busy-poll-us", offsetof(DaemonOptions, busy_poll_us), 0,
       OPTIONS_MAX_BUSY_POLL_US },
 };
@@ -302,6 +304,49 @@ static gboolean set_vram_path(const char *option, const char *value,
     return TRUE;
 }
 
+static gboolean set_xenstore(const char *option, const char *value,
+                             gpointer data, GError **error)
+{
+    DaemonOptions *opts = data;
+
+    if (!xenstore_backend_parse(value, &opts->xenstore)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s: '%s' is not a xenstore backend (auto, xs or "
+                    "embedded)",
+                    option, value);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* --incoming alone, or =defer, =fd:N, =file:PATH as QEMU's -incoming. */
+static gboolean set_incoming(const char *option, const char *value,
+                             gpointer data, GError **error)
+{
+    DaemonOptions *opts = data;
+    guint64 fd;
+
+    opts->incoming = true;
+    g_clear_pointer(&opts->incoming_uri, g_free);
+    if (value == NULL || strcmp(value, "defer") == 0) {
+        return TRUE;
+    }
+    if (g_str_has_prefix(value, "fd:")) {
+        if (!parse_uint(option, value + 3, 0, G_MAXINT, &fd, error)) {
+            return FALSE;
+        }
+        opts->incoming_uri = g_strdup_printf("fd:%u", (unsigned)fd);
+        return TRUE;
+    }
+    if (g_str_has_prefix(value, "file:") && value[5] != '\0') {
+        opts->incoming_uri = g_strdup(value);
+        return TRUE;
+    }
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "%s: '%s' is not defer, fd:N or file:PATH", option, value);
+    return FALSE;
+}
+
 static gboolean set_machine(const char *option, const char *value,
                             gpointer data, GError **error)
 {
@@ -334,7 +379,7 @@ static gboolean set_log_level(const char *option, const char *value,
 bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
                           GError **error)
 {
-    gboolean paused = FALSE, incoming = FALSE, daemonize = FALSE;
+    gboolean paused = FALSE, daemonize = FALSE;
     gboolean version = FALSE;
     char *pidfile = NULL;
     const GOptionEntry entries[] = {
@@ -361,8 +406,18 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
           "FILE" },
         { "paused", 'S', 0, G_OPTION_ARG_NONE, &paused,
           "start in the prelaunch state", NULL },
-        { "incoming", 0, 0, G_OPTION_ARG_NONE, &incoming,
-          "start in the inmigrate state", NULL },
+        { "incoming", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
+          set_incoming,
+          "start in the inmigrate state; with fd:N or file:PATH, load that "
+          "device state at start-up",
+          "defer|fd:N|file:PATH" },
+        { "xenstore", 0, 0, G_OPTION_ARG_CALLBACK, set_xenstore,
+          "xenstore backend: auto (default: xs when a xenstored answers), "
+          "xs or embedded",
+          "BACKEND" },
+        { "memory", 0, 0, G_OPTION_ARG_CALLBACK, set_number,
+          "guest RAM in MiB (default 128): VRAM's RAM offset sits above it",
+          "MB" },
         { "vcpus", 0, 0, G_OPTION_ARG_CALLBACK, set_number,
           "number of vCPUs (default 1)", "N" },
         { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &pidfile,
@@ -388,6 +443,8 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
     opts->log_level = G_LOG_LEVEL_MESSAGE;
     opts->busy_poll_us = OPTIONS_DEFAULT_BUSY_POLL_US;
     opts->vram_mb = VRAM_DEFAULT_MB;
+    opts->memory_mb = OPTIONS_DEFAULT_MEMORY_MB;
+    opts->xenstore = XENSTORE_BACKEND_AUTO;
 
     g_autoptr(GOptionContext) context =
         g_option_context_new("- Xen HVM device model");
@@ -410,7 +467,6 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
         ok = false;
     }
     opts->paused = paused;
-    opts->incoming = incoming;
     opts->daemonize = daemonize;
     opts->show_version = version;
     if (pidfile != NULL) {
@@ -433,6 +489,7 @@ void daemon_options_clear(DaemonOptions *opts)
     listen_address_free(opts->qtest);
     g_free(opts->pidfile);
     g_free(opts->vram_path);
+    g_free(opts->incoming_uri);
     for (size_t i = 0; i < BLOCK_MAX_DRIVES; i++) {
         block_options_clear(&opts->drives[i]);
     }

@@ -11,6 +11,7 @@
 
 #include "daemon/listener.h"
 #include "daemon/machine.h"
+#include "daemon/xenstore.h"
 #include "devices/block.h"
 
 enum {
@@ -18,6 +19,8 @@ enum {
     OPTIONS_MAX_DOMID = 0x7FEF, /* DOMID_FIRST_RESERVED - 1 */
     OPTIONS_DEFAULT_BUSY_POLL_US = 50,
     OPTIONS_MAX_BUSY_POLL_US = 10000,
+    OPTIONS_DEFAULT_MEMORY_MB = 128, /* QEMU's -m default */
+    OPTIONS_MAX_MEMORY_MB = 1 << 20, /* 1 TiB */
 };
 
 typedef struct DaemonOptions {
@@ -27,6 +30,14 @@ typedef struct DaemonOptions {
     MachineType machine;
     bool paused;
     bool incoming;
+    /*
+     * --incoming=fd:N or file:PATH: the device state to load at start-up
+     * (libxl's restore); NULL for plain --incoming or --incoming=defer,
+     * which wait for xen-load-devices-state.
+     */
+    char *incoming_uri;
+    XenstoreBackend xenstore; /* --xenstore: auto (default), xs, embedded */
+    unsigned memory_mb;       /* guest RAM; VRAM's RAM offset sits above it */
     unsigned vcpus;
     char *pidfile;
     bool daemonize;
