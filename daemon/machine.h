@@ -23,6 +23,7 @@ typedef struct I8042 I8042;
 typedef struct Ide Ide;
 typedef struct PciBus PciBus;
 typedef struct Vram Vram;
+typedef struct Xenstore Xenstore;
 
 typedef enum MachineType {
     MACHINE_TYPE_XENFV, /* what libxl starts: QEMU's xenfv = pc-i440fx-3.1 */
@@ -98,6 +99,8 @@ typedef struct Machine {
     int64_t run_accum_us;
     int64_t run_started_us; /* monotonic time running began, if running */
     BlockBackend *drives[BLOCK_MAX_DRIVES]; /* --drive images, or NULL */
+    /* The daemon's xenstore (daemon/xen.c's, borrowed), or NULL. */
+    Xenstore *xenstore;
 } Machine;
 
 Machine *machine_new(MachineType type, uint32_t domid, unsigned vcpus);

@@ -15,12 +15,14 @@
 #include <glib-unix.h>
 #include <glib.h>
 
+#include "daemon/incoming.h"
 #include "daemon/log.h"
 #include "daemon/machine.h"
 #include "daemon/options.h"
 #include "daemon/pidfile.h"
 #include "daemon/qtest.h"
 #include "daemon/vram.h"
+#include "daemon/xen.h"
 #include "qmp/server.h"
 
 enum {
@@ -35,6 +37,7 @@ typedef struct Daemon {
     QtestServer *qtest;
     Pidfile *pidfile;
     Vram *vram;   /* the Cirrus VRAM, lent to the machine */
+    Xen *xen;     /* xenstore, ready key, physmap */
     int ready_fd; /* --daemonize: the parent waits for one byte here */
 } Daemon;
 
@@ -133,6 +136,11 @@ static bool daemon_setup(Daemon *daemon, GError **error)
         }
     }
     daemon->machine = machine_new(opts->machine, opts->domid, opts->vcpus);
+    /* Before the devices: the physmap is read back before BAR0 can map. */
+    daemon->xen = xen_new(opts->xenstore, opts->domid, opts->memory_mb, error);
+    if (daemon->xen == NULL) {
+        return false;
+    }
     /*
      * Opened (and locked) now so that a bad image stops the start, and
      * before the devices, because the IDE drives take them at creation.
@@ -147,6 +155,9 @@ static bool daemon_setup(Daemon *daemon, GError **error)
             return false;
         }
     }
+    if (opts->incoming) {
+        xen_check_incoming_vram(opts->vram_path);
+    }
     /* VRAM too: a wrong --vram-path stops the start before any device. */
     daemon->vram =
         vram_open(opts->vram_path, (size_t)opts->vram_mb << 20, error);
@@ -157,6 +168,7 @@ static bool daemon_setup(Daemon *daemon, GError **error)
     if (!machine_create_devices(daemon->machine, error)) {
         return false;
     }
+    xen_attach(daemon->xen, daemon->machine);
     machine_start(daemon->machine, opts->paused, opts->incoming);
     machine_add_listener(daemon->machine, on_machine_event, daemon);
 
@@ -173,6 +185,18 @@ static bool daemon_setup(Daemon *daemon, GError **error)
             return false;
         }
     }
+    /*
+     * libxl's restore (-incoming fd:N): the state goes in once the
+     * devices exist and the sockets listen; keep this last in the set-up.
+     */
+    if (opts->incoming_uri != NULL &&
+        !incoming_load(daemon->machine, opts->incoming_uri, error)) {
+        return false;
+    }
+    /* The ready key: every QMP socket listens, any start-up state is in. */
+    if (!xen_set_ready(daemon->xen, error)) {
+        return false;
+    }
     return daemon->pidfile == NULL || pidfile_write(daemon->pidfile, error);
 }
 
@@ -185,6 +209,7 @@ static void daemon_teardown(Daemon *daemon)
         daemon->machine->drives[i] = NULL;
     }
     machine_free(daemon->machine);
+    xen_free(daemon->xen); /* after the machine, which borrows its store */
     vram_close(daemon->vram);
     pidfile_remove(daemon->pidfile);
     daemon_options_clear(&daemon->opts);

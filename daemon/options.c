@@ -5,11 +5,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
 
 #include <glib.h>
 
+#include "daemon/options-qemu.h"
 #include "daemon/options.h"
 #include "daemon/vram.h"
 
@@ -335,6 +337,13 @@ static gboolean set_incoming(const char *option, const char *value,
         if (!parse_uint(option, value + 3, 0, G_MAXINT, &fd, error)) {
             return FALSE;
         }
+        /* Checked now, before the daemon opens fds that could take N. */
+        if (fcntl((int)fd, F_GETFD) < 0) {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "%s: '%s': fd %u is not open", option, value,
+                        (unsigned)fd);
+            return FALSE;
+        }
         opts->incoming_uri = g_strdup_printf("fd:%u", (unsigned)fd);
         return TRUE;
     }
@@ -454,11 +463,25 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
     g_option_context_set_main_group(context, group);
     g_option_context_set_summary(
         context, "A Xen HVM device-model daemon that serves QEMU's QMP.");
+    g_option_context_set_description(
+        context, "QEMU's spellings of these options, as libxl writes them "
+                 "(-xen-domid, -chardev + -mon,\n-machine, -m, -device "
+                 "cirrus-vga, -drive, -smp, -incoming, ...), are accepted "
+                 "too:\nsee devmodeld(8) and docs/xen.md.\n");
 
-    /* GOption rearranges the array; parse a copy, keep the caller's. */
-    g_auto(GStrv) args = g_new0(char *, (gsize)argc + 1);
-    for (int i = 0; i < argc; i++) {
-        args[i] = g_strdup(argv[i]);
+    /*
+     * QEMU's spellings (libxl's command line) become ours first.  GOption
+     * rearranges the array; it parses a copy, the caller's stays.
+     */
+    g_autoptr(GPtrArray) translated =
+        options_qemu_translate(argc > 0 ? argc - 1 : 0, argv + 1, error);
+    if (translated == NULL) {
+        return false;
+    }
+    g_auto(GStrv) args = g_new0(char *, (gsize)translated->len + 2);
+    args[0] = g_strdup(argc > 0 ? argv[0] : "devmodeld");
+    for (guint i = 0; i < translated->len; i++) {
+        args[i + 1] = g_strdup(g_ptr_array_index(translated, i));
     }
     bool ok = g_option_context_parse_strv(context, &args, error);
     if (ok && args[0] != NULL && args[1] != NULL) {

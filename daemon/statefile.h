@@ -6,8 +6,9 @@
  *     file gets mode 0600, an existing one keeps its mode;
  *   - "/dev/fdset/N": an fd of that add-fd set with a fitting access mode
  *     (dup'ed; the set keeps its fd); written at the fd's position, then a
- *     regular file is truncated to the end of what was written and
- *     fdatasync'ed; read from the fd's position to its end;
+ *     regular file is truncated to the end of what was written (not
+ *     synced: the toolstack reads it back at once); read from the fd's
+ *     position to its end;
  *   - "fd:NAME": the fd a getfd named NAME; it is taken from the monitor
  *     (as QEMU's fd: URIs take it) and closed after use.
  * Any other "letters:" prefix is an error that suggests "./NAME" for a

@@ -15,7 +15,10 @@
  * - Colour expansion takes its bits most significant first.
  *
  * Every access goes through vram_offset() (address mask, then VRAM size)
- * or the CPU line buffer's own mask: nothing here can leave VRAM.
+ * or the CPU line buffer's own mask: nothing here can leave VRAM.  Each
+ * store marks the dirty log at the unit it wrote (1, 2 or 4 aligned bytes:
+ * one page), so wrapped and skipped pixels are exact (QEMU marks the
+ * blit's whole rectangle).
  */
 #include "config.h"
 
@@ -127,6 +130,7 @@ static void put(Cirrus *cirrus, uint32_t addr, unsigned size, uint32_t src)
     }
     p = cirrus->vga.vram + offset;
     store_le(p, size, cirrus_blit_rop(cirrus->blt.rop, load_le(p, size), src));
+    vram_dirty_mark(&cirrus->vga.dirty, offset);
 }
 
 /* The same, but a result equal to the key leaves the destination alone. */
@@ -145,6 +149,7 @@ static void put_keyed(Cirrus *cirrus, uint32_t addr, unsigned size,
     result = cirrus_blit_rop(cirrus->blt.rop, load_le(p, size), src) & keep;
     if (result != key) {
         store_le(p, size, result);
+        vram_dirty_mark(&cirrus->vga.dirty, offset);
     }
 }
 

@@ -11,6 +11,9 @@
  *
  * Not emulated (QEMU neither): video-to-CPU blits; the blit aperture
  * reads 0xff.  Unused BAR0 space reads 0, as QEMU's unassigned memory.
+ *
+ * Every VRAM store marks the dirty log (vram-dirty.h) byte by byte, so
+ * write mode 4 marks only the pixels it draws (QEMU marks all 8 or 16).
  */
 #include "config.h"
 
@@ -107,6 +110,7 @@ static void cirrus_vram_write(Cirrus *c, uint64_t off, uint8_t value)
 {
     if (off < c->vram_size) {
         c->vga.vram[off] = value;
+        vram_dirty_mark(&c->vga.dirty, off);
     }
 }
 
@@ -232,6 +236,7 @@ void cirrus_window_write(Cirrus *c, uint32_t addr, uint8_t value)
     addr &= VGA_WINDOW_SIZE - 1;
     if (cirrus_bank_direct(c, addr, &direct)) {
         c->vga.vram[direct] = value;
+        vram_dirty_mark(&c->vga.dirty, direct);
         return;
     }
     if (!(c->vga.sr[CIRRUS_SR_EXT_MODE] & CIRRUS_SR7_BPP_SVGA)) {

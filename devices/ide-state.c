@@ -6,8 +6,12 @@
  *
  * The section's opaque is a wire struct shaped like the stream.  pre_save
  * fills it from the device (the io_buffers are borrowed, not copied); a
- * load fills a scratch copy that owns its buffers, post_load checks it,
- * and the commit writes the device.
+ * load fills a scratch copy, post_load checks it, and the commit writes
+ * the device.  The scratch has no io_buffer until a drive's pio_state
+ * subsection arrives: only then is one allocated for it, and the commit
+ * swaps it with the drive's, so a load without a transfer in flight
+ * copies none of the four 131076-byte buffers, and one with a transfer
+ * copies only the stream's bytes.
  *
  * Refused beyond QEMU (reliability.md §5): a PIO window outside the
  * 131076-byte buffer (QEMU accepts offset 0x7ffffff0), a transfer index
@@ -111,7 +115,7 @@ typedef struct IdeWire {
     IdeDriveWire ifs1[2];
     /* Wiring. */
     Ide *ide;
-    bool owns_buffers;
+    bool scratch; /* a load's copy: io_buffers are its own, or NULL */
 } IdeWire;
 
 /* ------------------------------------------------------------ bmdma */
@@ -261,6 +265,20 @@ static bool ide_pio_needed(const void *opaque)
     return (d->status & IDE_STAT_DRQ) != 0;
 }
 
+/*
+ * A scratch drive gets its own buffer only now, when the stream carries
+ * one (the VBUFFER overwrites all of it).  A live wire being saved never
+ * loads.
+ */
+static void ide_pio_pre_load(void *opaque)
+{
+    IdeDriveWire *d = opaque;
+
+    if (d->io_buffer == NULL) {
+        d->io_buffer = g_malloc(IDE_IO_BUFFER_SIZE);
+    }
+}
+
 static bool ide_pio_post_load(void *opaque, int version, GError **error)
 {
     IdeDriveWire *d = opaque;
@@ -326,6 +344,7 @@ static const VmsDescription ide_pio_vmsd = {
     .size = sizeof(IdeDriveWire),
     .fields = ide_pio_fields,
     .needed = ide_pio_needed,
+    .pre_load = ide_pio_pre_load,
     .post_load = ide_pio_post_load,
 };
 
@@ -513,7 +532,10 @@ static IdeDriveWire *ide_wire_drive(IdeWire *w, unsigned b, unsigned u)
     return b == 0 ? &w->ifs0[u] : &w->ifs1[u];
 }
 
-/* Fills the wire from the device; buffers are borrowed unless owned. */
+/*
+ * Fills the wire from the device.  A save borrows the drives' buffers; a
+ * scratch starts without any (see ide_pio_pre_load).
+ */
 static void ide_wire_fill(IdeWire *w)
 {
     Ide *ide = w->ide;
@@ -538,7 +560,6 @@ static void ide_wire_fill(IdeWire *w)
         for (unsigned u = 0; u < 2; u++) {
             IdeDrive *s = &bus->ifs[u];
             IdeDriveWire *d = ide_wire_drive(w, b, u);
-            uint8_t *buf = d->io_buffer;
 
             *d = (IdeDriveWire){
                 .mult_sectors = s->mult_sectors,
@@ -565,12 +586,7 @@ static void ide_wire_fill(IdeWire *w)
                 .present = s->blk != NULL,
             };
             memcpy(d->identify_data, s->identify_data, 512);
-            if (w->owns_buffers) {
-                d->io_buffer = buf;
-                memcpy(buf, s->io_buffer, IDE_IO_BUFFER_SIZE);
-            } else {
-                d->io_buffer = s->io_buffer;
-            }
+            d->io_buffer = w->scratch ? NULL : s->io_buffer;
         }
     }
 }
@@ -640,12 +656,7 @@ static void *ide_scratch_new(void *opaque)
     IdeWire *w = g_new0(IdeWire, 1);
 
     w->ide = live->ide;
-    w->owns_buffers = true;
-    for (unsigned b = 0; b < 2; b++) {
-        for (unsigned u = 0; u < 2; u++) {
-            ide_wire_drive(w, b, u)->io_buffer = g_malloc0(IDE_IO_BUFFER_SIZE);
-        }
-    }
+    w->scratch = true;
     ide_wire_fill(w);
     return w;
 }
@@ -685,6 +696,10 @@ static void ide_scratch_commit(void *opaque, void *scratch)
         ide->bmdma[b].addr = w->bmdma[b].addr & ~3u;
         bus->cmd = w->bus[b].cmd;
         bus->unit = w->bus[b].unit & 1;
+        /* QEMU's ide_bmdma_post_load: a save-load-save gives equal bytes. */
+        bus->retry_sector_num = w->bmdma[b].migration_retry_sector_num;
+        bus->retry_nsector = w->bmdma[b].migration_retry_nsector;
+        bus->retry_unit = w->bmdma[b].migration_retry_unit;
         for (unsigned u = 0; u < 2; u++) {
             IdeDrive *s = &bus->ifs[u];
             IdeDriveWire *d = ide_wire_drive(w, b, u);
@@ -707,7 +722,12 @@ static void ide_scratch_commit(void *opaque, void *scratch)
             s->status = d->status;
             s->lba48 = d->lba48 != 0;
             s->req_nb_sectors = d->req_nb_sectors;
-            memcpy(s->io_buffer, d->io_buffer, IDE_IO_BUFFER_SIZE);
+            if (d->pio_loaded) {
+                /* The scratch frees the old buffer. */
+                uint8_t *old = s->io_buffer;
+                s->io_buffer = d->io_buffer;
+                d->io_buffer = old;
+            }
             s->data_pos = (uint32_t)d->cur_io_buffer_offset;
             s->data_end =
                 (uint32_t)(d->cur_io_buffer_offset + d->cur_io_buffer_len);

@@ -10,7 +10,7 @@
  *
  * Absent drives: as QEMU 7.2 (checked through qtest), a channel without
  * drives reads 0 from every register, and an absent slave reads 0 from
- * status and alternate status (its other registers hold the signature
+ * status, alternate status and error (its other registers hold the signature
  * with cylinder 0xffff), not the 0xff of a floating bus: guests (SeaBIOS,
  * Linux, Windows) have been tuned against QEMU's answers.  Commands to an
  * absent drive are ignored.
@@ -199,10 +199,12 @@ static uint8_t ide_taskfile_read(IdeBus *bus, unsigned reg)
 
     /*
      * An empty channel reads 0 everywhere; an absent slave only in its
-     * status: its other registers hold the signature (QEMU 7.2, checked).
+     * status and error registers: its others hold the signature (QEMU
+     * 7.2's ide_ioport_read, checked by tests/interop).
      */
     if (ide_bus_empty(bus) ||
-        (reg == IDE_REG_COMMAND && ide_reads_absent(bus, s))) {
+        ((reg == IDE_REG_COMMAND || reg == IDE_REG_FEATURE) &&
+         ide_reads_absent(bus, s))) {
         if (reg == IDE_REG_COMMAND && bus->irq != NULL) {
             irq_lower(bus->irq);
         }

@@ -50,6 +50,9 @@ typedef struct PciBar {
     void *opaque;
     IoRegion *region; /* registered the first time the BAR decodes */
     uint64_t mapped;  /* the address decoding now, or PCI_BAR_UNMAPPED */
+    /* Told when mapped changes; may be NULL. */
+    PciBarListener listener;
+    void *listener_opaque;
 } PciBar;
 
 struct PciFunction {
@@ -146,7 +149,7 @@ static uint64_t pci_bar_decode(const PciFunction *f, unsigned n)
  * moved and enabled again, so a guest that overlaps two BARs gets the
  * dispatcher's shadowing instead of an error.
  */
-static void pci_bar_update(PciFunction *f, unsigned n)
+static void pci_bar_remap(PciFunction *f, unsigned n)
 {
     PciBar *bar = &f->bars[n];
     uint64_t addr = pci_bar_decode(f, n);
@@ -186,6 +189,18 @@ static void pci_bar_update(PciFunction *f, unsigned n)
         return;
     }
     bar->mapped = addr;
+}
+
+/* pci_bar_remap, then the listener hears of a change of address. */
+static void pci_bar_update(PciFunction *f, unsigned n)
+{
+    PciBar *bar = &f->bars[n];
+    uint64_t old = bar->mapped;
+
+    pci_bar_remap(f, n);
+    if (bar->mapped != old && bar->listener != NULL) {
+        bar->listener(bar->listener_opaque, n, bar->mapped);
+    }
 }
 
 static void pci_function_update_bars(PciFunction *f)
@@ -362,6 +377,17 @@ uint64_t pci_function_bar_address(const PciFunction *f, unsigned n)
     return f->bars[n].mapped;
 }
 
+PciBarKind pci_function_bar_kind(const PciFunction *f, unsigned n,
+                                 uint32_t *ret_size)
+{
+    if (n >= PCI_NUM_BARS) {
+        *ret_size = 0;
+        return PCI_BAR_NONE;
+    }
+    *ret_size = f->bars[n].size;
+    return f->bars[n].kind;
+}
+
 /* ---------------------------------------------------- building blocks */
 
 /* Sets a byte of both the live and the reset config. */
@@ -419,6 +445,14 @@ void pci_function_attach_bar(PciFunction *f, unsigned n, const IoOps *ops,
     f->bars[n].ops = ops;
     f->bars[n].opaque = opaque;
     pci_bar_update(f, n);
+}
+
+void pci_function_set_bar_listener(PciFunction *f, unsigned n,
+                                   PciBarListener func, void *opaque)
+{
+    g_return_if_fail(n < PCI_NUM_BARS);
+    f->bars[n].listener = func;
+    f->bars[n].listener_opaque = opaque;
 }
 
 /*

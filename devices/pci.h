@@ -133,6 +133,16 @@ void pci_function_define_bar(PciFunction *f, unsigned n, PciBarKind kind,
 void pci_function_attach_bar(PciFunction *f, unsigned n, const IoOps *ops,
                              void *opaque);
 
+/*
+ * Told after BAR n's decoded address changes (a map, a move, an unmap):
+ * the new base, or UINT64_MAX when the BAR stopped decoding.
+ */
+typedef void (*PciBarListener)(void *opaque, unsigned n, uint64_t addr);
+
+/* One listener per BAR (func NULL: none); it is not called now. */
+void pci_function_set_bar_listener(PciFunction *f, unsigned n,
+                                   PciBarListener func, void *opaque);
+
 /* Config-space accesses as the bus makes them (len 1, 2 or 4). */
 uint32_t pci_function_config_read(PciFunction *f, unsigned addr, unsigned len);
 void pci_function_config_write(PciFunction *f, unsigned addr, uint32_t value,
@@ -142,6 +152,10 @@ void pci_function_reset(PciFunction *f);
 
 /* The decoded base of BAR n, or UINT64_MAX when it does not decode. */
 uint64_t pci_function_bar_address(const PciFunction *f, unsigned n);
+
+/* BAR n as defined (PCI_BAR_NONE when absent) and its size, for query-pci. */
+PciBarKind pci_function_bar_kind(const PciFunction *f, unsigned n,
+                                 uint32_t *ret_size);
 
 /*
  * QEMU's PCIDevice block (276 bytes on the wire), live: a state section

@@ -8,7 +8,8 @@
  * toggles its retrace and display-enable bits on every read, as QEMU's
  * default "dumb" retrace does), VBE, the PEL mask register (QEMU's core
  * reads 0x3C6 as 0 and ignores writes; the Cirrus hidden DAC lives
- * there), dirty tracking and font-change detection.
+ * there) and font-change detection.  Writes mark the VRAM dirty log
+ * (vram-dirty.h) after the store, inside the same bounds check.
  *
  * Concurrency: none; the caller serializes all accesses.  VRAM is the
  * caller's buffer and every access is checked against its size, whatever
@@ -410,6 +411,7 @@ void vga_mem_write(Vga *vga, uint32_t addr, uint8_t value)
     if (vga->sr[VGA_SR_MEMORY_MODE] & VGA_SR04_CHAIN4) {
         if ((map_mask & (1u << (off & 3))) && off < vga->vram_size) {
             vga->vram[off] = value;
+            vram_dirty_mark(&vga->dirty, off);
         }
         return;
     }
@@ -421,6 +423,7 @@ void vga_mem_write(Vga *vga, uint32_t addr, uint8_t value)
             off = ((off & ~(uint64_t)1) << 1) | plane;
             if (off < vga->vram_size) {
                 vga->vram[off] = value;
+                vram_dirty_mark(&vga->dirty, off);
             }
         }
         return;
@@ -456,6 +459,8 @@ void vga_mem_write(Vga *vga, uint32_t addr, uint8_t value)
     uint32_t write_mask = vga_expand4(map_mask & 0x0f);
     uint32_t old = vga_load32(vga, (uint32_t)off);
     vga_store32(vga, (uint32_t)off, (old & ~write_mask) | (val & write_mask));
+    /* Marked even with no plane enabled: QEMU marks every planar store. */
+    vram_dirty_mark(&vga->dirty, off * 4);
 }
 
 void vga_reset(Vga *vga)

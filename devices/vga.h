@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "devices/ioport.h"
+#include "devices/vram-dirty.h"
 
 enum {
     VGA_AR_COUNT = 21,
@@ -60,6 +61,8 @@ struct Vga {
     /* Wiring: VRAM belongs to the caller and is never freed here. */
     uint8_t *vram;
     size_t vram_size;
+    /* Pages written while the dirty log is on (never serialized). */
+    VramDirty dirty;
     VgaPortRange ranges[5];
     IoRegion *regions[6];
     IoDispatcher *io;

@@ -59,6 +59,11 @@ static JsonNode *qmp_screendump(QmpCall *call, GError **error)
         return NULL;
     }
 
+    /*
+     * The VRAM dirty log is left alone: a screendump draws the whole frame
+     * anyway, and taking the pages (vram_dirty_take) would hide them from
+     * x-query-vram-dirty, the migration's reader.
+     */
     VgaBlinkPhase blink = vga_blink_phase(machine_guest_clock_ms(machine));
     g_autoptr(Image) image = cirrus_render(machine->cirrus, blink, error);
     if (image == NULL) {

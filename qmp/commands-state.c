@@ -47,7 +47,7 @@ static JsonNode *qmp_xen_save_devices_state(QmpCall *call, GError **error)
     if (was_running) {
         machine_set_runstate(machine, RUN_STATE_SAVE_VM);
     }
-    g_autoptr(GByteArray) file = savevm_save(machine->sections);
+    const GByteArray *file = savevm_save_reuse(machine->sections);
     bool ok = statefile_write(&ctx, filename, file->data, file->len, error);
     if (was_running) {
         machine_set_runstate(machine, RUN_STATE_RUNNING);

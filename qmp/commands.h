@@ -17,6 +17,12 @@ extern const QmpCommand qmp_hmp_commands[];
 extern const size_t qmp_hmp_command_count;
 extern const QmpCommand qmp_display_commands[];
 extern const size_t qmp_display_command_count;
+extern const QmpCommand qmp_libxl_commands[];
+extern const size_t qmp_libxl_command_count;
+extern const QmpCommand qmp_dirty_commands[];
+extern const size_t qmp_dirty_command_count;
+extern const QmpCommand qmp_xen_commands[];
+extern const size_t qmp_xen_command_count;
 
 /* HMP: runs one human-monitor command line, returns its text output. */
 char *hmp_run(QmpSession *session, const char *line, GError **error);

@@ -172,6 +172,9 @@ static const struct {
     { qmp_input_commands, &qmp_input_command_count },
     { qmp_hmp_commands, &qmp_hmp_command_count },
     { qmp_display_commands, &qmp_display_command_count },
+    { qmp_libxl_commands, &qmp_libxl_command_count },
+    { qmp_xen_commands, &qmp_xen_command_count },
+    { qmp_dirty_commands, &qmp_dirty_command_count },
 };
 
 const QmpCommand *qmp_command_find(const char *name)

@@ -6,6 +6,12 @@
  *   dmstate [--machine xenfv|pc] dump FILE     every field as JSON
  *   dmstate [--machine xenfv|pc] verify FILE   the daemon's full validation
  *   dmstate [--machine xenfv|pc] diff A B      the fields that differ
+ *   dmstate [--machine xenfv|pc] extract STREAM -o FILE
+ *                                  our sections of a QEMU stream, as a file
+ *
+ * FILE may also be QEMU 7.2's full migration stream (what `migrate` writes
+ * to a file): its sections we do not model are stepped over (qemustream.h)
+ * and offsets point into the stream.
  *
  * Exit status: 0 success (verify: valid; diff: no difference), 1 invalid
  * file or (diff) a difference, 2 usage or I/O error.
@@ -14,27 +20,36 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 
 #include "daemon/machine.h"
 #include "daemon/statefile.h"
+#include "devices/block.h"
 #include "qmp/json.h"
+#include "vmstate/qemustream.h"
 #include "vmstate/savevm.h"
 #include "vmstate/vmstate-json.h"
 
 enum { DMSTATE_OK = 0, DMSTATE_INVALID = 1, DMSTATE_USAGE = 2 };
 
+/* --drives: the IDE slots that had an image (bit i: index i). */
+static unsigned dmstate_drives;
+
 typedef struct Decoded {
     GPtrArray *sections; /* JsonNode *: {"idstr", ..., "fields"} */
     GHashTable *uint64s; /* nodes holding a uint64 */
     GString *info;       /* the info lines */
+    GPtrArray *sources;  /* a QEMU stream: its section per decoded one */
+    guint next;          /* the next index into sources */
 } Decoded;
 
 static void decoded_clear(Decoded *d)
 {
     g_clear_pointer(&d->sections, g_ptr_array_unref);
     g_clear_pointer(&d->uint64s, g_hash_table_unref);
+    g_clear_pointer(&d->sources, g_ptr_array_unref);
     if (d->info != NULL) {
         g_string_free(d->info, TRUE);
         d->info = NULL;
@@ -46,20 +61,29 @@ static void collect_section(const SavevmSectionInfo *info, void *opaque)
     Decoded *d = opaque;
     const VmsSection *s = info->section;
     JsonObject *object = json_object_new();
+    size_t offset = info->offset, size = info->size;
+
+    if (d->sources != NULL && d->next < d->sources->len) {
+        /* Offsets into the stream, not into the extracted copy. */
+        const QemuStreamSection *src = g_ptr_array_index(d->sources, d->next);
+        offset = src->offset;
+        size = src->size;
+        d->next++;
+    }
     JsonNode *fields = vms_to_json(s->vmsd, info->state, d->uint64s);
 
     json_object_set_string_member(object, "idstr", s->idstr);
     json_object_set_int_member(object, "instance_id", s->instance_id);
     json_object_set_int_member(object, "version", info->version);
-    json_object_set_int_member(object, "offset", (gint64)info->offset);
-    json_object_set_int_member(object, "size", (gint64)info->size);
+    json_object_set_int_member(object, "offset", (gint64)offset);
+    json_object_set_int_member(object, "size", (gint64)size);
     json_object_set_member(object, "fields", fields);
     g_ptr_array_add(d->sections,
                     json_node_init_object(json_node_alloc(), object));
     json_object_unref(object);
 
     g_string_append_printf(d->info, "%8zu %8zu  %s instance %u version %u",
-                           info->offset, info->size, s->idstr, s->instance_id,
+                           offset, size, s->idstr, s->instance_id,
                            info->version);
     g_autoptr(GList) members =
         json_object_get_members(json_node_get_object(fields));
@@ -81,32 +105,147 @@ static int failure_status(const GError *error)
                : DMSTATE_USAGE;
 }
 
-/* Reads and decodes path with a fresh board; false with the message. */
-static bool decode_file(MachineType type, const char *path, Decoded *d,
-                        size_t *ret_len, GError **error)
+/* Files are mapped, not read: a migration stream carries the guest's RAM. */
+static const uint8_t *mapped_data(GMappedFile *file, size_t *ret_len)
 {
-    StateFileContext ctx = { NULL, NULL };
-    g_autoptr(GBytes) file =
-        statefile_read(&ctx, path, SAVEVM_MAX_FILE_BYTES, error);
+    *ret_len = g_mapped_file_get_length(file);
+    return (const uint8_t *)g_mapped_file_get_contents(file);
+}
+
+/*
+ * A fresh board as the daemon builds it, with a placeholder image (an
+ * unlinked sparse file) in each --drives slot: a drive's state is only
+ * valid where a drive is.
+ */
+static Machine *board_new(MachineType type, GError **error)
+{
+    Machine *machine = machine_new(type, 0, 1);
+
+    for (unsigned i = 0; i < BLOCK_MAX_DRIVES; i++) {
+        if (!(dmstate_drives & (1u << i))) {
+            continue;
+        }
+        g_autofree char *path = NULL;
+        int fd = g_file_open_tmp("dmstate-drive-XXXXXX", &path, error);
+        if (fd < 0) {
+            goto fail;
+        }
+        BlockOptions opts = { .file = path, .cache = BLOCK_CACHE_WRITEBACK };
+        bool sized = ftruncate(fd, 1 << 20) == 0;
+        machine->drives[i] = sized ? block_open(&opts, error) : NULL;
+        unlink(path);
+        close(fd);
+        if (machine->drives[i] == NULL) {
+            if (!sized) {
+                g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                            "cannot size a placeholder drive");
+            }
+            goto fail;
+        }
+    }
+    if (machine_create_devices(machine, error)) {
+        return machine;
+    }
+fail:
+    for (unsigned i = 0; i < BLOCK_MAX_DRIVES; i++) {
+        block_close(machine->drives[i]);
+        machine->drives[i] = NULL;
+    }
+    machine_free(machine);
+    return NULL;
+}
+
+static void board_free(Machine *machine)
+{
+    BlockBackend *drives[BLOCK_MAX_DRIVES];
+
+    memcpy(drives, machine->drives, sizeof(drives));
+    machine_free(machine);
+    for (unsigned i = 0; i < BLOCK_MAX_DRIVES; i++) {
+        block_close(drives[i]);
+    }
+}
+
+/* One line per record of a QEMU stream, for info. */
+static void stream_info(const QemuStream *qs, GString *out)
+{
+    if (qs->machine != NULL) {
+        g_string_append_printf(out, "%8d %8zu  configuration: machine %s\n", 8,
+                               qs->config_len, qs->machine);
+    }
+    for (guint i = 0; i < qs->sections->len; i++) {
+        const QemuStreamSection *s =
+            &g_array_index(qs->sections, QemuStreamSection, i);
+        static const char *const types[] = { "", "START", "PART", "END",
+                                             "FULL" };
+        g_string_append_printf(out, "%8zu %8zu  %s %s", s->offset, s->size,
+                               types[s->type], s->idstr);
+        if (s->type == SAVEVM_SECTION_FULL || s->type == SAVEVM_SECTION_START) {
+            g_string_append_printf(out, " instance %u version %u",
+                                   s->instance_id, s->version_id);
+        }
+        g_string_append_printf(out, " (id %u%s): %s", s->section_id,
+                               s->footer ? ", footer" : "",
+                               qemu_stream_how_name(s->how));
+        if (s->how == QEMU_STREAM_SKIP_RAM && s->pages > 0) {
+            g_string_append_printf(out,
+                                   ", %" G_GUINT64_FORMAT
+                                   " pages (%" G_GUINT64_FORMAT " zero)",
+                                   s->pages, s->zero_pages);
+        }
+        g_string_append_c(out, '\n');
+    }
+    if (qs->eof_found) {
+        g_string_append_printf(out, "%8zu %8d  end of file\n", qs->eof_offset,
+                               1);
+    }
+    if (qs->vmdesc_offset != 0) {
+        g_string_append_printf(
+            out, "%8zu %8zu  JSON description: %u sections\n",
+            qs->vmdesc_offset, qs->vmdesc_len + 5, qs->vmdesc_devices);
+    }
+}
+
+/*
+ * Reads and decodes path with a fresh board; false with the message.  A
+ * QEMU stream is reduced to our sections first (ret_stream, when asked,
+ * gets its record list for info).
+ */
+static bool decode_file(MachineType type, const char *path, Decoded *d,
+                        size_t *ret_len, GString *ret_stream, GError **error)
+{
+    g_autoptr(GMappedFile) file = g_mapped_file_new(path, FALSE, error);
 
     if (file == NULL) {
         return false;
     }
-    Machine *machine = machine_new(type, 0, 1);
-    if (!machine_create_devices(machine, error)) {
-        machine_free(machine);
+    Machine *machine = board_new(type, error);
+    if (machine == NULL) {
         return false;
     }
-    gsize len;
-    const uint8_t *data = g_bytes_get_data(file, &len);
+    size_t len;
+    const uint8_t *data = mapped_data(file, &len);
     d->sections =
         g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
     d->uint64s = g_hash_table_new(g_direct_hash, g_direct_equal);
     d->info = g_string_new(NULL);
-    bool ok =
-        savevm_inspect(machine->sections, data, len, collect_section, d, error);
-    machine_free(machine);
     *ret_len = len;
+    g_autoptr(QemuStream) qs =
+        qemu_stream_parse(machine->sections, data, len, error);
+    bool ok = qs != NULL;
+    if (ok && qs->plain) {
+        ok = savevm_inspect(machine->sections, data, len, collect_section, d,
+                            error);
+    } else if (ok) {
+        g_autoptr(GByteArray) mine =
+            qemu_stream_extract(qs, machine->sections, data, &d->sources);
+        ok = savevm_inspect(machine->sections, mine->data, mine->len,
+                            collect_section, d, error);
+        if (ret_stream != NULL) {
+            stream_info(qs, ret_stream);
+        }
+    }
+    board_free(machine);
     return ok;
 }
 
@@ -115,13 +254,21 @@ static int cmd_info_or_dump(MachineType type, const char *path, bool dump)
     g_autoptr(GError) error = NULL;
     Decoded d = { 0 };
     size_t len;
+    g_autoptr(GString) stream = g_string_new(NULL);
 
-    if (!decode_file(type, path, &d, &len, &error)) {
+    if (!decode_file(type, path, &d, &len, stream, &error)) {
         fprintf(stderr, "dmstate: %s: %s\n", path, error->message);
         decoded_clear(&d);
         return failure_status(error);
     }
-    if (!dump) {
+    if (!dump && stream->len > 0) {
+        printf("%s: %zu bytes, a QEMU stream (QEVM version %d), "
+               "%u section%s of ours\n",
+               path, len, SAVEVM_VERSION, d.sections->len,
+               d.sections->len == 1 ? "" : "s");
+        printf("%8s %8s  %s\n", "offset", "size", "record");
+        fputs(stream->str, stdout);
+    } else if (!dump) {
         printf("%s: %zu bytes, QEVM version %d, %u section%s\n", path, len,
                SAVEVM_VERSION, d.sections->len,
                d.sections->len == 1 ? "" : "s");
@@ -152,7 +299,7 @@ static int cmd_verify(MachineType type, const char *path)
     Decoded d = { 0 };
     size_t len;
 
-    if (!decode_file(type, path, &d, &len, &error)) {
+    if (!decode_file(type, path, &d, &len, NULL, &error)) {
         int rc = failure_status(error);
         if (rc == DMSTATE_INVALID) {
             printf("%s: invalid: %s\n", path, error->message);
@@ -251,8 +398,8 @@ static int cmd_diff(MachineType type, const char *path_a, const char *path_b)
     unsigned count = 0;
     int rc = DMSTATE_OK;
 
-    if (!decode_file(type, path_a, &a, &len, &error) ||
-        !decode_file(type, path_b, &b, &len, &error)) {
+    if (!decode_file(type, path_a, &a, &len, NULL, &error) ||
+        !decode_file(type, path_b, &b, &len, NULL, &error)) {
         fprintf(stderr, "dmstate: %s\n", error->message);
         rc = DMSTATE_USAGE;
         goto out;
@@ -287,22 +434,86 @@ out:
     return rc;
 }
 
+/* "0,2" -> bits 0 and 2 of dmstate_drives. */
+static bool parse_drives(const char *list)
+{
+    g_auto(GStrv) items = g_strsplit(list, ",", -1);
+
+    for (char **i = items; *i != NULL; i++) {
+        if (strlen(*i) != 1 || (*i)[0] < '0' ||
+            (*i)[0] >= '0' + BLOCK_MAX_DRIVES) {
+            return false;
+        }
+        dmstate_drives |= 1u << ((*i)[0] - '0');
+    }
+    return true;
+}
+
+/* Our sections of a stream, as a device-state file the daemon loads. */
+static int cmd_extract(MachineType type, const char *path, const char *out)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GMappedFile) file = g_mapped_file_new(path, FALSE, &error);
+
+    if (file == NULL) {
+        fprintf(stderr, "dmstate: %s\n", error->message);
+        return DMSTATE_USAGE;
+    }
+    Machine *machine = board_new(type, &error);
+    if (machine == NULL) {
+        fprintf(stderr, "dmstate: %s\n", error->message);
+        return DMSTATE_USAGE;
+    }
+    size_t len;
+    const uint8_t *data = mapped_data(file, &len);
+    g_autoptr(QemuStream) qs =
+        qemu_stream_parse(machine->sections, data, len, &error);
+    g_autoptr(GByteArray) mine = NULL;
+    int rc = DMSTATE_OK;
+    if (qs == NULL) {
+        printf("%s: invalid: %s\n", path, error->message);
+        rc = DMSTATE_INVALID;
+    } else {
+        mine = qemu_stream_extract(qs, machine->sections, data, NULL);
+        /* What we write must load: the daemon's own check. */
+        if (!savevm_load(machine->sections, mine->data, mine->len, false,
+                         &error)) {
+            printf("%s: invalid: %s\n", path, error->message);
+            rc = DMSTATE_INVALID;
+        } else if (!g_file_set_contents(out, (const char *)mine->data,
+                                        mine->len, &error)) {
+            fprintf(stderr, "dmstate: %s\n", error->message);
+            rc = DMSTATE_USAGE;
+        }
+    }
+    board_free(machine);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     g_autofree char *machine_name = NULL;
+    g_autofree char *output = NULL;
+    g_autofree char *drives = NULL;
     MachineType type = MACHINE_TYPE_XENFV;
     const GOptionEntry entries[] = {
         { "machine", 0, 0, G_OPTION_ARG_STRING, &machine_name,
           "machine type the file was written for: xenfv (default) or pc",
           "TYPE" },
+        { "drives", 0, 0, G_OPTION_ARG_STRING, &drives,
+          "IDE slots with an image, e.g. 0 or 0,2 (default: none)", "LIST" },
+        { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+          "extract: the device-state file to write", "FILE" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) context =
-        g_option_context_new("info FILE | dump FILE | verify FILE | diff A B");
+        g_option_context_new("info FILE | dump FILE | verify FILE | diff A B | "
+                             "extract STREAM -o FILE");
 
     g_option_context_set_summary(
-        context, "Reads devmodeld and QEMU 7.2 device-state files.");
+        context, "Reads devmodeld and QEMU 7.2 device-state files and QEMU 7.2 "
+                 "migration streams.");
     g_option_context_add_main_entries(context, entries, NULL);
     if (!g_option_context_parse(context, &argc, &argv, &error)) {
         fprintf(stderr, "dmstate: %s\n", error->message);
@@ -315,14 +526,25 @@ int main(int argc, char **argv)
                 machine_name);
         return DMSTATE_USAGE;
     }
+    if (drives != NULL && !parse_drives(drives)) {
+        fprintf(stderr,
+                "dmstate: --drives: '%s' is not a list of indexes 0..3\n",
+                drives);
+        return DMSTATE_USAGE;
+    }
     const char *verb = argc > 1 ? argv[1] : "";
     int files = strcmp(verb, "diff") == 0 ? 2 : 1;
     if (argc != 2 + files ||
         (strcmp(verb, "info") != 0 && strcmp(verb, "dump") != 0 &&
-         strcmp(verb, "verify") != 0 && strcmp(verb, "diff") != 0)) {
+         strcmp(verb, "verify") != 0 && strcmp(verb, "diff") != 0 &&
+         strcmp(verb, "extract") != 0) ||
+        (strcmp(verb, "extract") == 0) != (output != NULL)) {
         fprintf(stderr, "dmstate: usage: dmstate [--machine TYPE] info|dump|"
-                        "verify FILE, or diff A B\n");
+                        "verify FILE, diff A B, or extract STREAM -o FILE\n");
         return DMSTATE_USAGE;
+    }
+    if (strcmp(verb, "extract") == 0) {
+        return cmd_extract(type, argv[2], output);
     }
     if (strcmp(verb, "diff") == 0) {
         return cmd_diff(type, argv[2], argv[3]);

@@ -11,7 +11,8 @@
 #include "vmstate/registry.h"
 
 struct VmsRegistry {
-    GArray *sections; /* VmsSection */
+    GArray *sections;     /* VmsSection */
+    GByteArray *save_buf; /* reused by every save; NULL until the first */
 };
 
 VmsRegistry *vms_registry_new(void)
@@ -28,6 +29,9 @@ void vms_registry_free(VmsRegistry *registry)
         return;
     }
     g_array_unref(registry->sections);
+    if (registry->save_buf != NULL) {
+        g_byte_array_unref(registry->save_buf);
+    }
     g_free(registry);
 }
 
@@ -47,6 +51,14 @@ const VmsSection *vms_registry_get(const VmsRegistry *registry, guint index)
         return NULL;
     }
     return &g_array_index(registry->sections, VmsSection, index);
+}
+
+GByteArray *vms_registry_save_buffer(VmsRegistry *registry)
+{
+    if (registry->save_buf == NULL) {
+        registry->save_buf = g_byte_array_new();
+    }
+    return registry->save_buf;
 }
 
 const VmsSection *vms_registry_find(const VmsRegistry *registry,

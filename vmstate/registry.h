@@ -40,6 +40,9 @@ void vms_registry_add(VmsRegistry *registry, const VmsSection *section);
 guint vms_registry_count(const VmsRegistry *registry);
 const VmsSection *vms_registry_get(const VmsRegistry *registry, guint index);
 
+/* A buffer for savevm_save_reuse, owned by the registry. */
+GByteArray *vms_registry_save_buffer(VmsRegistry *registry);
+
 /* QEMU's find_se: idstr + instance, or the alias with instance 0. */
 const VmsSection *vms_registry_find(const VmsRegistry *registry,
                                     const char *idstr, uint32_t instance_id);

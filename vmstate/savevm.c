@@ -1,9 +1,10 @@
 /*
  * The device-state file.  Saving builds the whole file in memory so that
- * it reaches its target in one write.  Loading is stricter than QEMU's and
- * never partial: every section is decoded into a scratch copy of its
- * device state and validated; only when the whole file passed are the
- * devices updated, all at once.
+ * it reaches its target in one write; the daemon builds it in a buffer the
+ * registry keeps, so a checkpoint loop does not grow a new one each time.
+ * Loading is stricter than QEMU's and never partial: every section is decoded
+ * into a scratch copy of its device state and validated; only when the whole
+ * file passed are the devices updated, all at once.
  */
 #include "config.h"
 
@@ -14,27 +15,41 @@
 #include "vmstate/savevm.h"
 #include "vmstate/stream.h"
 
+static void savevm_write(VmsRegistry *registry, VmsWriter *w)
+{
+    vms_write_be32(w, SAVEVM_MAGIC);
+    vms_write_be32(w, SAVEVM_VERSION);
+    for (guint i = 0; i < vms_registry_count(registry); i++) {
+        const VmsSection *s = vms_registry_get(registry, i);
+        size_t idlen = strlen(s->idstr);
+
+        vms_write_u8(w, SAVEVM_SECTION_FULL);
+        vms_write_be32(w, s->section_id);
+        vms_write_u8(w, (uint8_t)idlen);
+        vms_write_bytes(w, s->idstr, idlen);
+        vms_write_be32(w, s->instance_id);
+        vms_write_be32(w, (uint32_t)s->vmsd->version);
+        vms_save(w, s->vmsd, s->opaque);
+    }
+    vms_write_u8(w, SAVEVM_EOF);
+}
+
 GByteArray *savevm_save(VmsRegistry *registry)
 {
     VmsWriter w;
 
     vms_writer_init(&w);
-    vms_write_be32(&w, SAVEVM_MAGIC);
-    vms_write_be32(&w, SAVEVM_VERSION);
-    for (guint i = 0; i < vms_registry_count(registry); i++) {
-        const VmsSection *s = vms_registry_get(registry, i);
-        size_t idlen = strlen(s->idstr);
-
-        vms_write_u8(&w, SAVEVM_SECTION_FULL);
-        vms_write_be32(&w, s->section_id);
-        vms_write_u8(&w, (uint8_t)idlen);
-        vms_write_bytes(&w, s->idstr, idlen);
-        vms_write_be32(&w, s->instance_id);
-        vms_write_be32(&w, (uint32_t)s->vmsd->version);
-        vms_save(&w, s->vmsd, s->opaque);
-    }
-    vms_write_u8(&w, SAVEVM_EOF);
+    savevm_write(registry, &w);
     return vms_writer_steal(&w);
+}
+
+const GByteArray *savevm_save_reuse(VmsRegistry *registry)
+{
+    VmsWriter w = { vms_registry_save_buffer(registry) };
+
+    g_byte_array_set_size(w.buf, 0); /* keeps its allocation */
+    savevm_write(registry, &w);
+    return w.buf;
 }
 
 /* A section decoded into its scratch copy, waiting for the commit. */
@@ -247,7 +262,9 @@ static GArray *savevm_decode_file(VmsRegistry *registry, const uint8_t *data,
     if (!savevm_check_header(&r, error)) {
         return NULL;
     }
-    GArray *loaded = g_array_new(FALSE, FALSE, sizeof(LoadedSection));
+    /* Sized once: a valid file has at most one copy of each section. */
+    GArray *loaded = g_array_sized_new(FALSE, FALSE, sizeof(LoadedSection),
+                                       vms_registry_count(registry));
     if (!savevm_decode(&r, registry, loaded, error)) {
         loaded_sections_free(loaded);
         return NULL;

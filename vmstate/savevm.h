@@ -34,6 +34,12 @@ enum {
 GByteArray *savevm_save(VmsRegistry *registry);
 
 /*
+ * The same bytes in the registry's save buffer, valid until the next
+ * call: its allocation is kept, so repeated saves do not reallocate.
+ */
+const GByteArray *savevm_save_reuse(VmsRegistry *registry);
+
+/*
  * Decodes every section into scratch copies and validates them all; only
  * when everything passed, and commit is true, are all devices updated at
  * once.  Accepts what QEMU 7.2 accepts (any order, missing sections, the

@@ -403,6 +403,47 @@ class Qemu(_Server):
         return 0   # QEMU's own exit status is not under test
 
 
+XEN_GLOBALS = ["-global", "migration.send-configuration=off",
+               "-global", "migration.send-section-footer=off",
+               "-global", "migration.store-global-state=off"]
+
+
+class QemuPeer(_Server):
+    """QEMU 7.2 as devmodeld's peer: -S, TCG, Cirrus (no ROM BAR), qtest and
+    QMP sockets, an IDE drive when given, and by default the three
+    migration globals of a Xen device-state file (xen_globals=False for a
+    full migration stream).  incoming=True adds -incoming defer."""
+
+    kind = "qemu"
+
+    def __init__(self, machine="pc", drive=None, incoming=False,
+                 xen_globals=True, args=()):
+        super().__init__(qmp=1)
+        self.qtest_path = os.path.join(self.tmpdir, "qtest.sock")
+        self.argv = [QEMU, "-machine", machine, "-accel", "tcg", "-S",
+                     "-nodefaults", "-display", "none", "-vga", "cirrus",
+                     "-global", "cirrus-vga.romfile=",
+                     "-qtest", "unix:%s,server=on,wait=off" % self.qtest_path,
+                     "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
+        if drive:
+            self.argv += ["-drive", "file=%s,if=ide,format=raw" % drive]
+        if xen_globals:
+            self.argv += XEN_GLOBALS
+        if incoming:
+            self.argv += ["-incoming", "defer"]
+        self.argv += list(args)
+        try:
+            self._spawn(self.argv)
+            self.wait_ready([self.qmp_path, self.qtest_path])
+        except Exception:
+            self.cleanup()
+            raise
+
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
+        super().stop(sig, timeout)
+        return 0   # QEMU's own exit status is not under test
+
+
 def start_server(suite, paused=False, incoming=False, vcpus=None, qmp=1, tcp=0,
                  args=(), **kw):
     """devmodeld, or QEMU when the suite runs with QMP_TARGET=qemu."""

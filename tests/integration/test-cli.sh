@@ -2,7 +2,9 @@
 # devmodeld's command line: --version, --help, bad options (one stderr line,
 # exit 2), socket files (mode 0600, stale replaced, live refused), --pidfile,
 # signals (exit 0, sockets unlinked), --daemonize (returns when ready),
-# --qtest socket, --drive (bad values, locked or missing images: exit 1).
+# --qtest socket, --drive (bad values, locked or missing images: exit 1),
+# QEMU's spellings as libxl writes them (accepted, refused), -incoming with
+# a state that does not load (exit 1, nothing left behind).
 # Exit 0 pass, 1 fail.  Last line: "N passed, M failed".
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
@@ -268,6 +270,64 @@ timeout 5 "$DEVMODELD" --qmp "unix:$S2" --drive "file=$dir/none.img,index=0,form
 rc=$?
 check "--drive: missing image -> exit status 1" test "$rc" -eq 1
 check "--drive: missing image error names it" grep -q "none.img" "$dir/err10"
+
+# ---------------------------------------------------------------- QEMU spellings
+# libxl's argument vector (research/xen-toolstack.md §1.1): both monitors greet.
+Q1=$dir/qmp-libxl-7
+Q2=$dir/qmp-libxenstat-7
+"$DEVMODELD" -xen-domid 7 -no-shutdown \
+    -chardev "socket,id=libxl-cmd,path=$Q1,server=on,wait=off" \
+    -mon chardev=libxl-cmd,mode=control \
+    -chardev "socket,id=libxenstat-cmd,path=$Q2,server=on,wait=off" \
+    -mon chardev=libxenstat-cmd,mode=control -nodefaults -no-user-config \
+    -name guest7 -vnc none -display none -device cirrus-vga,vgamem_mb=8 \
+    -boot order=cd -smp 2,maxcpus=2 -net none -machine xenfv,suppress-vmdesc=on \
+    -m 1016 -pidfile "$dir/q.pid" --xenstore embedded 2>"$dir/err11" &
+p=$!; pids+=("$p")
+if wait_ready "$p" "$Q1" "$Q2"; then ok "QEMU-style libxl vector: both -mon sockets greet"; else
+    bad "QEMU-style libxl vector: both -mon sockets greet" "$(head -c 500 "$dir/err11")"; fi
+check "QEMU-style -pidfile written" test "$(cat "$dir/q.pid" 2>/dev/null)" = "$p"
+kill -TERM "$p"
+wait_exit "$p"
+check "QEMU-style vector: SIGTERM -> exit status 0" test "$rc" = 0
+check "QEMU-style vector: sockets unlinked" test ! -e "$Q1" -a ! -e "$Q2"
+badopt "-vnc 127.0.0.1:0" -vnc 127.0.0.1:0
+check "-vnc refusal names the option" grep -qx "devmodeld: -vnc 127.0.0.1:0: VNC is not supported" "$dir/err"
+badopt "-serial pty" -serial pty
+check "-serial refusal names the option" grep -q "^devmodeld: -serial pty: " "$dir/err"
+badopt "-device VGA" -device VGA,vgamem_mb=16
+badopt "-machine q35" -machine q35
+badopt "-incoming tcp:" -incoming tcp:0:4444
+badopt "-chardev pty" -chardev pty,id=serial0
+badopt "-incoming fd:N not open" -incoming fd:1000
+
+# -incoming with a state that does not load: exit 1, the loader's one line,
+# nothing left behind.
+: >"$dir/empty.state"
+printf 'QEVM\0\0\0\3\4junk' >"$dir/junk.state"
+for st in empty junk; do
+    for how in file fd; do
+        if [ $how = file ]; then
+            timeout 5 "$DEVMODELD" --qmp "unix:$S2" -incoming "file:$dir/$st.state" \
+                -pidfile "$dir/inc.pid" >/dev/null 2>"$dir/err12"
+        else
+            timeout 5 "$DEVMODELD" --qmp "unix:$S2" -incoming fd:7 \
+                -pidfile "$dir/inc.pid" 7<"$dir/$st.state" >/dev/null 2>"$dir/err12"
+        fi
+        rc=$?
+        check "-incoming $how: $st state -> exit status 1" test "$rc" -eq 1
+        check "-incoming $how: $st state -> one line naming the source" \
+            bash -c '[ "$(grep -c " error " "$1")" -eq 1 ] && grep -q " error .*incoming migration from $2" "$1"' \
+            _ "$dir/err12" "$how:"
+        check "-incoming $how: $st state -> no socket, no pidfile" \
+            test ! -e "$S2" -a ! -e "$dir/inc.pid"
+        echo "#   stderr: $(grep " error " "$dir/err12" | head -c 300)"
+    done
+done
+timeout 5 "$DEVMODELD" --qmp "unix:$S2" -incoming "file:$dir/none.state" >/dev/null 2>"$dir/err13"
+rc=$?
+check "-incoming file: missing file -> exit status 1" test "$rc" -eq 1
+check "-incoming file: missing file named" grep -q "none.state" "$dir/err13"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -66,5 +66,19 @@ check "bad --machine: exit 2" test "$rc" -eq 2
 "$DMSTATE" --machine pc verify "$dir/a.bin" >/dev/null; rc=$?
 check "--machine pc: exit 0" test "$rc" -eq 0
 
+"$DMSTATE" extract "$dir/a.bin" >/dev/null 2>&1; rc=$?
+check "extract without -o: exit 2" test "$rc" -eq 2
+"$DMSTATE" extract "$dir/a.bin" -o "$dir/x.bin"; rc=$?
+check "extract of our own file: exit 0" test "$rc" -eq 0
+check "extract of our own file gives the same bytes" cmp -s "$dir/a.bin" "$dir/x.bin"
+out=$("$DMSTATE" extract "$dir/v2.bin" -o "$dir/y.bin"); rc=$?
+check "extract of a bad file: exit 1 with the offset" \
+    test "$rc" -eq 1 -a ! -e "$dir/y.bin"
+check "and the reason" grep -q "at byte 4" <<<"$out"
+"$DMSTATE" --drives 4 info "$dir/a.bin" 2>/dev/null; rc=$?
+check "bad --drives: exit 2" test "$rc" -eq 2
+"$DMSTATE" --drives 0,1 verify "$dir/a.bin" >/dev/null; rc=$?
+check "--drives 0,1: exit 0" test "$rc" -eq 0
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -404,6 +404,59 @@ START_TEST(test_state_hostile_subsections)
 }
 END_TEST
 
+/*
+ * A load copies no PIO buffer it does not have to: without a pio_state
+ * subsection every drive keeps its buffer; with one, only that drive's
+ * buffer is replaced (swapped with the scratch's), and a refused load
+ * changes none.
+ */
+START_TEST(test_state_buffers_swapped)
+{
+    g_autoptr(GByteArray) rest = state_save();
+    uint8_t *before[2][2];
+    char *msg;
+
+    for (unsigned b = 0; b < 2; b++) {
+        for (unsigned u = 0; u < 2; u++) {
+            before[b][u] = ide->bus[b].ifs[u].io_buffer;
+        }
+    }
+    msg = state_load(rest);
+    ck_assert_msg(msg == NULL, "%s", msg);
+    for (unsigned b = 0; b < 2; b++) {
+        for (unsigned u = 0; u < 2; u++) {
+            ck_assert_ptr_eq(ide->bus[b].ifs[u].io_buffer, before[b][u]);
+        }
+    }
+
+    g_autoptr(GByteArray) body = mid_read_body();
+    g_autoptr(GByteArray) bad = g_byte_array_new();
+    g_byte_array_append(bad, body->data, body->len);
+    put_be32(bad, OFF_OFFSET, 0x7ffffff0);
+    expect_refused(bad, "offset 0x7ffffff0");
+    ck_assert_ptr_eq(ide->bus[0].ifs[0].io_buffer, before[0][0]);
+
+    msg = state_load(body);
+    ck_assert_msg(msg == NULL, "%s", msg);
+    ck_assert_ptr_ne(ide->bus[0].ifs[0].io_buffer, before[0][0]);
+    ck_assert_ptr_eq(ide->bus[0].ifs[1].io_buffer, before[0][1]);
+    ck_assert_ptr_eq(ide->bus[1].ifs[0].io_buffer, before[1][0]);
+    ck_assert_ptr_eq(ide->bus[1].ifs[1].io_buffer, before[1][1]);
+    /* The read goes on from the loaded buffer: sector 100, word 100. */
+    for (unsigned b = 200; b < 512; b += 2) {
+        uint16_t w = inw();
+        ck_assert_uint_eq(w & 0xff, pattern(100, b));
+        ck_assert_uint_eq(w >> 8, pattern(100, b + 1));
+    }
+    /* Saved again, the state is the same bytes. */
+    msg = state_load(body);
+    ck_assert_msg(msg == NULL, "%s", msg);
+    g_autoptr(GByteArray) again = state_save();
+    ck_assert_uint_eq(again->len, body->len);
+    ck_assert_mem_eq(again->data, body->data, body->len);
+}
+END_TEST
+
 TCase *ide_state_tcase(void)
 {
     TCase *tc = tcase_create("state");
@@ -419,5 +472,6 @@ TCase *ide_state_tcase(void)
     tcase_add_test(tc, test_state_hostile_offset);
     tcase_add_test(tc, test_state_hostile_fields);
     tcase_add_test(tc, test_state_hostile_subsections);
+    tcase_add_test(tc, test_state_buffers_swapped);
     return tc;
 }

@@ -1,6 +1,8 @@
 /* Command-line parsing: accepted forms and one-line errors. */
 #include "config.h"
 
+#include <unistd.h>
+
 #include <glib.h>
 
 #include "daemon/options.h"
@@ -211,6 +213,160 @@ START_TEST(test_vram)
 }
 END_TEST
 
+/* libxl 4.17's vector for an HVM guest (research/xen-toolstack.md §1.1). */
+START_TEST(test_qemu_libxl_vector)
+{
+    DaemonOptions opts;
+    g_autoptr(GError) error = NULL;
+    int fds[2];
+
+    /* -incoming fd:N must name an open fd. */
+    ck_assert_int_eq(pipe(fds), 0);
+    g_autofree char *incoming = g_strdup_printf("fd:%d", fds[0]);
+    ck_assert(parse(
+        &opts, &error, "-xen-domid", "7", "-no-shutdown", "-chardev",
+        "socket,id=libxl-cmd,path=/var/run/xen/qmp-libxl-7,server=on,wait=off",
+        "-mon", "chardev=libxl-cmd,mode=control", "-chardev",
+        "socket,id=libxenstat-cmd,path=/var/run/xen/qmp-libxenstat-7,server=on,"
+        "wait=off",
+        "-mon", "chardev=libxenstat-cmd,mode=control", "-nodefaults",
+        "-no-user-config", "-name", "guest7", "-vnc", "none", "-display",
+        "none", "-device", "cirrus-vga,vgamem_mb=8", "-boot", "order=cd",
+        "-smp", "2,maxcpus=4", "-net", "none", "-machine",
+        "xenfv,suppress-vmdesc=on", "-m", "1016", "-drive",
+        "file=/var/lib/xen/img,,1.raw,if=ide,index=0,media=disk,format=raw,"
+        "cache=writeback",
+        "-incoming", incoming, NULL));
+    ck_assert_ptr_null(error);
+    ck_assert_uint_eq(opts.domid, 7);
+    ck_assert_uint_eq(opts.qmp->len, 2);
+    ListenAddress *qmp0 = g_ptr_array_index(opts.qmp, 0);
+    ck_assert_int_eq(qmp0->kind, LISTEN_UNIX);
+    ck_assert_str_eq(qmp0->path, "/var/run/xen/qmp-libxl-7");
+    ck_assert_str_eq(((ListenAddress *)g_ptr_array_index(opts.qmp, 1))->path,
+                     "/var/run/xen/qmp-libxenstat-7");
+    ck_assert_uint_eq(opts.vram_mb, 8);
+    ck_assert_uint_eq(opts.vcpus, 2);
+    ck_assert_int_eq(opts.machine, MACHINE_TYPE_XENFV);
+    ck_assert_uint_eq(opts.memory_mb, 1016);
+    ck_assert(opts.drive_present[0]);
+    ck_assert_str_eq(opts.drives[0].file, "/var/lib/xen/img,1.raw");
+    ck_assert_int_eq(opts.drives[0].cache, BLOCK_CACHE_WRITEBACK);
+    ck_assert(!opts.drives[0].readonly);
+    ck_assert(opts.incoming && !opts.paused);
+    ck_assert_str_eq(opts.incoming_uri, incoming);
+    daemon_options_clear(&opts);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
+/* dm_restrict: libxl's own listening socket as fd=N, and -S. */
+START_TEST(test_qemu_dm_restrict_vector)
+{
+    DaemonOptions opts;
+
+    ck_assert(parse(&opts, NULL, "-xen-domid", "3", "-chardev",
+                    "socket,id=libxl-cmd,fd=5,server=on,wait=off", "-mon",
+                    "chardev=libxl-cmd,mode=control", "-S", "-machine",
+                    "pc,accel=xen,suppress-vmdesc=on", "-m", "size=2G", "-smp",
+                    "1", "-incoming", "defer", "-pidfile", "/tmp/p",
+                    "-daemonize", NULL));
+    ck_assert_uint_eq(opts.qmp->len, 1);
+    ListenAddress *qmp0 = g_ptr_array_index(opts.qmp, 0);
+    ck_assert_int_eq(qmp0->kind, LISTEN_FD);
+    ck_assert_int_eq(qmp0->fd, 5);
+    ck_assert(opts.paused && opts.incoming && opts.daemonize);
+    ck_assert_ptr_null(opts.incoming_uri);
+    ck_assert_int_eq(opts.machine, MACHINE_TYPE_PC);
+    ck_assert_uint_eq(opts.memory_mb, 2048);
+    ck_assert_str_eq(opts.pidfile, "/tmp/p");
+    daemon_options_clear(&opts);
+
+    /* Our own options mix with QEMU's; a value may start with '-'. */
+    ck_assert(parse(&opts, NULL, "--qmp", "unix:/a", "-incoming",
+                    "file:/x/state", "-m", "512M", "--log-level", "debug",
+                    NULL));
+    ck_assert_str_eq(opts.incoming_uri, "file:/x/state");
+    ck_assert_uint_eq(opts.memory_mb, 512);
+    daemon_options_clear(&opts);
+}
+END_TEST
+
+/* Each refusal is one line that names the QEMU option. */
+static const struct {
+    const char *args[6];
+    const char *message;
+} qemu_bad_cases[] = {
+    { { "-vnc", "127.0.0.1:0" }, "-vnc 127.0.0.1:0: VNC is not supported" },
+    { { "-serial", "pty" }, "-serial pty: not supported by devmodeld" },
+    { { "-usb", "-S" }, "-usb: not supported by devmodeld" },
+    { { "-xen-domid-restrict" },
+      "-xen-domid-restrict: not supported by devmodeld" },
+    { { "-display", "gtk" },
+      "-display gtk: only 'none' is supported (no display)" },
+    { { "-net", "nic" }, "-net nic: network devices are not supported" },
+    { { "-device", "VGA,vgamem_mb=16" },
+      "-device VGA,vgamem_mb=16: only cirrus-vga is supported (the board's "
+      "other devices are built in)" },
+    { { "-device", "cirrus-vga,addr=3" },
+      "-device cirrus-vga,addr=3: 'addr' is not supported" },
+    { { "-machine", "q35" },
+      "-machine q35: only machine types xenfv and pc exist" },
+    { { "-machine", "pc,accel=kvm" },
+      "-machine pc,accel=kvm: only accel=xen is supported" },
+    { { "-machine", "xenfv,max-ram-below-4g=1G" },
+      "-machine xenfv,max-ram-below-4g=1G: 'max-ram-below-4g' is not "
+      "supported" },
+    { { "-m", "1G,maxmem=2G" }, "-m 1G,maxmem=2G: 'maxmem' is not supported" },
+    { { "-m", "lots" }, "-m lots: not a size in MiB (N, NM or NG)" },
+    { { "-smp", "2,sockets=2" },
+      "-smp 2,sockets=2: 'sockets' is not supported" },
+    { { "-xen-domid", "x" }, "-xen-domid x: not a decimal number" },
+    { { "-incoming", "tcp:0:4444" },
+      "-incoming tcp:0:4444: only defer, fd:N and file:PATH are supported" },
+    { { "-chardev", "pty,id=serial0" },
+      "-chardev pty,id=serial0: only socket chardevs (QMP monitors) are "
+      "supported" },
+    { { "-chardev", "socket,id=c,path=/s,server=on,wait=on", "-mon",
+        "chardev=c,mode=control" },
+      "-chardev socket,id=c,path=/s,server=on,wait=on: only "
+      "server=on,wait=off sockets are supported" },
+    { { "-chardev", "socket,id=c,path=/s,server=on,wait=off" },
+      "-chardev socket,id=c,path=/s,server=on,wait=off: no -mon uses it (a "
+      "chardev can only be a QMP monitor)" },
+    { { "-chardev", "socket,id=c,path=/s,server=on,wait=off", "-mon",
+        "chardev=c" },
+      "-mon chardev=c: only mode=control is supported (devmodeld speaks QMP, "
+      "not the human monitor)" },
+    { { "-mon", "chardev=d,mode=control" },
+      "-mon chardev=d: no -chardev has that id" },
+    { { "-drive", "file=/i,if=ide,index=2,media=cdrom,format=raw" },
+      "-drive file=/i,if=ide,index=2,media=cdrom,format=raw: only media=disk "
+      "is supported" },
+    { { "-drive", "file=/i,if=scsi,index=0,format=raw" },
+      "-drive file=/i,if=scsi,index=0,format=raw: only if=ide is supported" },
+    { { "--qmp", "unix:/a", "-drive", "file=/i,index=0,format=qcow2" },
+      "--drive: 'file=/i,index=0,format=qcow2': format: 'qcow2': only "
+      "format=raw is supported" },
+    { { "-m" }, "-m: needs an argument" },
+    { { "--qmp", "unix:/a", "-incoming", "fd:1000" },
+      "--incoming: 'fd:1000': fd 1000 is not open" },
+};
+
+START_TEST(test_qemu_refused)
+{
+    DaemonOptions opts;
+    g_autoptr(GError) error = NULL;
+    const char *const *a = qemu_bad_cases[_i].args;
+
+    ck_assert(!parse(&opts, &error, a[0], a[1], a[2], a[3], a[4], a[5], NULL));
+    ck_assert_str_eq(error->message, qemu_bad_cases[_i].message);
+    ck_assert_ptr_null(strchr(error->message, '\n'));
+    daemon_options_clear(&opts);
+}
+END_TEST
+
 START_TEST(test_bad_options)
 {
     DaemonOptions opts;
@@ -235,7 +391,11 @@ Suite *options_suite(void)
     tcase_add_test(good, test_relative_unix_path_made_absolute);
     tcase_add_test(good, test_drives);
     tcase_add_test(good, test_vram);
+    tcase_add_test(good, test_qemu_libxl_vector);
+    tcase_add_test(good, test_qemu_dm_restrict_vector);
     tcase_add_loop_test(bad, test_bad_options, 0, G_N_ELEMENTS(bad_cases));
+    tcase_add_loop_test(bad, test_qemu_refused, 0,
+                        G_N_ELEMENTS(qemu_bad_cases));
     suite_add_tcase(s, good);
     suite_add_tcase(s, bad);
     return s;

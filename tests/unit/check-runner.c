@@ -30,9 +30,12 @@ static const struct {
     { "ide", ide_suite },
     { "ioport", ioport_suite },
     { "json", json_suite },
+    { "libxl", libxl_suite },
     { "options", options_suite },
     { "pci", pci_suite },
+    { "physmap", physmap_suite },
     { "ps2", ps2_suite },
+    { "qemustream", qemustream_suite },
     { "qtest", qtest_suite },
     { "runstate", runstate_suite },
     { "savevm", savevm_suite },
@@ -41,6 +44,7 @@ static const struct {
     { "vga", vga_suite },
     { "vga_render", vga_render_suite },
     { "vmstate", vmstate_suite },
+    { "vram_dirty", vram_dirty_suite },
     { "xenstore", xenstore_suite },
 };
 /* clang-format on */
