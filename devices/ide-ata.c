@@ -117,12 +117,20 @@ static void ide_identify(IdeDrive *s)
     put_le16(p, 0, 0x0040); /* fixed disk */
     put_le16(p, 1, (uint16_t)s->cylinders);
     put_le16(p, 3, (uint16_t)s->heads);
+    /* Obsolete geometry and buffer words, QEMU 7.2's values. */
+    put_le16(p, 4, 512 * (uint16_t)s->sectors);
+    put_le16(p, 5, 512);
     put_le16(p, 6, (uint16_t)s->sectors);
     put_string(p, 10, serial, 20);
+    put_le16(p, 20, 3);   /* buffer type: dual ported, caching */
+    put_le16(p, 21, 512); /* buffer size in sectors */
+    put_le16(p, 22, 4);   /* ECC bytes */
     put_string(p, 23, PACKAGE_VERSION, 8);
     put_string(p, 27, "DEVMODELD HARDDISK", 40);
     put_le16(p, 47, 0x8000 | IDE_MAX_MULT_SECTORS);
-    put_le16(p, 49, 1 << 9); /* LBA; bit 8 (DMA) clear: PIO only */
+    put_le16(p, 48, 1); /* doubleword I/O (obsolete), as QEMU */
+    /* IORDY, LBA; bit 8 (DMA) clear: PIO only. */
+    put_le16(p, 49, (1 << 11) | (1 << 9));
     put_le16(p, 51, 0x200);  /* PIO timing mode 2 */
     put_le16(p, 53, 0x0003); /* words 54-58 and 64-70 valid; no word 88 */
     put_le16(p, 54, (uint16_t)s->cylinders);
@@ -140,7 +148,8 @@ static void ide_identify(IdeDrive *s)
     put_le16(p, 66, 120);
     put_le16(p, 67, 120);
     put_le16(p, 68, 120);
-    put_le16(p, 80, 0x007e); /* ATA-1 to ATA-6 */
+    put_le16(p, 80, 0x00f0); /* major versions: QEMU 7.2's bits */
+    put_le16(p, 81, 0x0016); /* minor version, QEMU's */
     put_le16(p, 82, 0x4020); /* NOP (aborts, as it must), write cache */
     put_le16(p, 83, 0x7400); /* FLUSH CACHE EXT, FLUSH CACHE, LBA48 */
     put_le16(p, 84, 0x4000);
@@ -151,6 +160,8 @@ static void ide_identify(IdeDrive *s)
     put_le16(p, 101, (uint16_t)(s->total_sectors >> 16));
     put_le16(p, 102, (uint16_t)(s->total_sectors >> 32));
     put_le16(p, 103, (uint16_t)(s->total_sectors >> 48));
+    /* One logical sector per physical one; the word is valid. */
+    put_le16(p, 106, 0x6000);
     s->identify_set = true;
 }
 

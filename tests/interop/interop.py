@@ -87,8 +87,8 @@ def leaves(node, path=""):
 # sector-size word (106).  Every other bit must be equal.
 IDENTIFY_KNOWN = dict(
     [(w, 0xffff) for w in list(range(10, 20)) + list(range(23, 47))
-     + [62, 63, 88, 93, 69, 169, 80, 81, 4, 5, 20, 21, 22, 48, 52, 106]]
-    + [(49, 0x0900), (53, 0x0004), (82, 0x0001), (85, 0x0001)])
+     + [52, 62, 63, 88, 93, 69, 169]]
+    + [(49, 0x0100), (53, 0x0004), (82, 0x0001), (85, 0x0001)])
 
 
 def identify_diff(a, b):
