@@ -16,13 +16,9 @@ file equals the one taken before the save.
 """
 
 import importlib.util
-import json
 import os
-import socket
 import struct
-import subprocess
 import tempfile
-import time
 
 import harness
 from harness import server
@@ -41,63 +37,22 @@ def cirrus_body(data):
     return data[start:start + BODY]
 
 
-def qmp_save(qmp_path, state):
-    sock = socket.socket(socket.AF_UNIX)
-    sock.settimeout(10)
-    sock.connect(qmp_path)
-    f = sock.makefile("rw")
-    f.readline()
-    for cmd in ({"execute": "qmp_capabilities"},
-                {"execute": "xen-save-devices-state",
-                 "arguments": {"filename": state, "live": False}}):
-        f.write(json.dumps(cmd) + "\n")
-        f.flush()
-        while True:
-            r = json.loads(f.readline())
-            if "return" in r or "error" in r:
-                break
-    sock.close()
-
-
 def run_seq(q, seq):
     return [(req, q.request(req)) for req in seq]
 
 
 def qemu_run(d, seq):
     """Replies and the cirrus body of seq on QEMU 7.2."""
-    qt = os.path.join(d, "qemu-qtest.sock")
-    qmp = os.path.join(d, "qemu-qmp.sock")
-    for p in (qt, qmp):
-        if os.path.exists(p):
-            os.unlink(p)
-    p = subprocess.Popen(
-        [harness.QEMU, "-machine", "pc", "-accel", "tcg", "-S", "-nodefaults",
-         "-vga", "cirrus", "-display", "none",
-         "-qtest", "unix:%s,server=on,wait=off" % qt,
-         "-qmp", "unix:%s,server=on,wait=off" % qmp,
-         "-global", "migration.send-configuration=off",
-         "-global", "migration.send-section-footer=off",
-         "-global", "migration.store-global-state=off"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            if os.path.exists(qt) and os.path.exists(qmp):
-                break
-            time.sleep(0.05)
-        time.sleep(0.2)
-        q = QtestConn(qt)
+    with harness.QemuPeer() as p:
+        q = QtestConn(p.qtest_path)
         replies = run_seq(q, seq)
-        state = os.path.join(d, "qemu.state")
-        qmp_save(qmp, state)
         q.close()
+        state = os.path.join(d, "qemu.state")
+        c = p.negotiated()
+        c.execute("xen-save-devices-state", {"filename": state, "live": False})
+        c.close()
         with open(state, "rb") as f:
             return replies, cirrus_body(f.read())
-    finally:
-        p.kill()
-        p.wait()
-        for path in (qt, qmp):
-            if os.path.exists(path):
-                os.unlink(path)
 
 
 def ours_run(t, d, seq):

@@ -21,7 +21,6 @@ import os
 import random
 import subprocess
 import tempfile
-import time
 
 import harness
 from harness import server
@@ -37,28 +36,8 @@ def cfg(reg):
 
 
 def qemu_replies(seq, d):
-    qt = os.path.join(d, "qemu-qtest.sock")
-    qmp = os.path.join(d, "qemu-qmp.sock")
-    for p in (qt, qmp):
-        if os.path.exists(p):
-            os.unlink(p)
-    p = subprocess.Popen(
-        [harness.QEMU, "-machine", "pc", "-accel", "tcg", "-S", "-nodefaults",
-         "-display", "none", "-vga", "cirrus",
-         "-global", "cirrus-vga.romfile=",
-         "-qtest", "unix:%s,server=on,wait=off" % qt,
-         "-qmp", "unix:%s,server=on,wait=off" % qmp],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            if os.path.exists(qt) and os.path.exists(qmp):
-                break
-            time.sleep(0.05)
-        time.sleep(0.2)
-        return run(QtestConn(qt), seq)
-    finally:
-        p.kill()
-        p.wait()
+    with harness.QemuPeer(xen_globals=False) as p:
+        return run(QtestConn(p.qtest_path), seq)
 
 
 def run(q, seq):

@@ -11,11 +11,8 @@ in the middle of a PIO read; QEMU's mid-read section loaded into
 devmodeld finishes the read.
 """
 
-import json
 import os
-import socket
 import struct
-import subprocess
 import tempfile
 import time
 
@@ -73,8 +70,9 @@ def ide_body(data):
         raise harness.HarnessError("no ide section")
     start = k + 1 + len(name) + 8
     # i2c_bus follows the ide section in QEMU 7.2; we write EOF after it.
-    nxt = data.find(b"\x04\x00\x00\x00\x1d\x07i2c_bus", start)
-    return data[start:nxt if nxt != -1 else len(data) - 1]
+    # (its section id depends on the devices QEMU has: skip it.)
+    nxt = data.find(b"\x07i2c_bus", start)
+    return data[start:nxt - 5 if nxt != -1 else len(data) - 1]
 
 
 def drive_args(img):
@@ -167,53 +165,22 @@ def test_cut_read(t):
 
 
 def qemu_body(img, d, seq):
-    qt = os.path.join(d, "qemu-qtest.sock")
-    qmp = os.path.join(d, "qemu-qmp.sock")
-    p = subprocess.Popen(
-        [harness.QEMU, "-machine", "pc", "-accel", "tcg", "-S", "-nodefaults",
-         "-display", "none", "-drive", "file=%s,if=ide,format=raw" % img,
-         "-qtest", "unix:%s,server=on,wait=off" % qt,
-         "-qmp", "unix:%s,server=on,wait=off" % qmp,
-         "-global", "migration.send-configuration=off",
-         "-global", "migration.send-section-footer=off",
-         "-global", "migration.store-global-state=off"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            if os.path.exists(qt) and os.path.exists(qmp):
-                break
-            time.sleep(0.05)
-        time.sleep(0.2)
-        return run_seq(QtestConn(qt), None, seq,
-                       os.path.join(d, "qemu.state"), qmp)
-    finally:
-        p.kill()
-        p.wait()
+    with harness.QemuPeer(drive=img) as p:
+        c = p.negotiated()
+        try:
+            return run_seq(QtestConn(p.qtest_path), c, seq,
+                           os.path.join(d, "qemu.state"))
+        finally:
+            c.close()
 
 
-def run_seq(q, c, seq, state, qmp_path=None):
+def run_seq(q, c, seq, state):
     for req in seq:
         if req == "WAIT":
             wait_not_busy(q)
         else:
             q.request(req)
-    if c is None:
-        sock = socket.socket(socket.AF_UNIX)
-        sock.connect(qmp_path)
-        f = sock.makefile("rw")
-        f.readline()
-        for cmd in ({"execute": "qmp_capabilities"},
-                    {"execute": "xen-save-devices-state",
-                     "arguments": {"filename": state, "live": False}}):
-            f.write(json.dumps(cmd) + "\n")
-            f.flush()
-            while True:
-                r = json.loads(f.readline())
-                if "return" in r or "error" in r:
-                    break
-        sock.close()
-    else:
-        c.execute("xen-save-devices-state", {"filename": state, "live": False})
+    c.execute("xen-save-devices-state", {"filename": state, "live": False})
     q.close()
     with open(state, "rb") as f:
         return ide_body(f.read())
@@ -307,24 +274,10 @@ def test_registers_as_qemu(t):
         return
     d = tempfile.mkdtemp()
     img = pattern_image(d)
-    qt = os.path.join(d, "qemu-qtest.sock")
-    p = subprocess.Popen(
-        [harness.QEMU, "-machine", "pc", "-accel", "tcg", "-S", "-nodefaults",
-         "-display", "none", "-drive", "file=%s,if=ide,format=raw" % img,
-         "-qtest", "unix:%s,server=on,wait=off" % qt],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            if os.path.exists(qt):
-                break
-            time.sleep(0.05)
-        time.sleep(0.2)
-        q = QtestConn(qt)
+    with harness.QemuPeer(drive=img, xen_globals=False) as p:
+        q = QtestConn(p.qtest_path)
         theirs = replies(q, REGS)
         q.close()
-    finally:
-        p.kill()
-        p.wait()
     with server(t, qtest=True, args=drive_args(img)) as s:
         q = QtestConn(s.qtest_path)
         ours = replies(q, REGS)

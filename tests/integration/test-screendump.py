@@ -19,9 +19,7 @@ fd:NAME, a missing directory) and the argument errors, against both.
 import base64
 import os
 import struct
-import subprocess
 import tempfile
-import time
 import zlib
 
 import harness
@@ -250,37 +248,14 @@ SCENES = [("text", seq_text), ("text 16-dot cells", seq_text_wide),
 
 
 # ------------------------------------------------------------ the servers
-class QemuVga:
+class QemuVga(harness.QemuPeer):
     """QEMU 7.2 -vga cirrus, stopped, with qtest and QMP sockets."""
 
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="dmtest-scr-")
-        self.qtest_path = os.path.join(self.dir, "qtest.sock")
-        self.qmp_path = os.path.join(self.dir, "qmp.sock")
-        self.proc = subprocess.Popen(
-            [harness.QEMU, "-machine", "pc", "-accel", "tcg", "-S",
-             "-nodefaults", "-display", "none", "-vga", "cirrus",
-             "-global", "cirrus-vga.romfile=",
-             "-qtest", "unix:%s,server=on,wait=off" % self.qtest_path,
-             "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=harness.die_with_parent)
-        deadline = time.monotonic() + harness.START_TIMEOUT
-        while not (os.path.exists(self.qtest_path) and os.path.exists(self.qmp_path)):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.close()
-                raise harness.HarnessError("QEMU did not start")
-            time.sleep(0.02)
-        time.sleep(0.1)
-
-    def negotiated(self):
-        return qmpclient.connect_and_negotiate(self.qmp_path)
+        super().__init__(xen_globals=False)
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        harness.shutil.rmtree(self.dir, ignore_errors=True)
+        self.cleanup()
 
 
 def program(qtest_path, seq):
@@ -405,8 +380,8 @@ def qemu_pictures(seq, name, t):
     try:
         program(q.qtest_path, seq)
         qc = q.negotiated()
-        ppm = dump(qc, os.path.join(q.dir, "q.ppm"))
-        png = dump(qc, os.path.join(q.dir, "q.png"), "png")
+        ppm = dump(qc, os.path.join(q.tmpdir, "q.ppm"))
+        png = dump(qc, os.path.join(q.tmpdir, "q.png"), "png")
         qc.close()
     finally:
         q.close()
@@ -555,7 +530,7 @@ def test_errors_as_qemu(t):
     q = QemuVga()
     try:
         qc = q.negotiated()
-        theirs = error_replies(qc, q.dir)
+        theirs = error_replies(qc, q.tmpdir)
         qc.close()
     finally:
         q.close()
