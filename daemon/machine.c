@@ -132,6 +132,7 @@ void machine_free(Machine *machine)
     if (machine->reset_request != 0) {
         g_source_remove(machine->reset_request);
     }
+    g_free(machine->name);
     /* The IDE first: its Bus Master ops hang off the PCI function. */
     ide_free(machine->ide);
     pci_bus_free(machine->pci);

@@ -92,6 +92,7 @@ typedef struct Machine {
     Ide *ide;               /* PIIX3 IDE on the legacy ports and BAR4 */
     PciBus *pci;            /* bus 0: i440FX, PIIX3 ISA and IDE */
     Cirrus *cirrus;         /* the VGA card at 00:02.0, or NULL */
+    char *name;             /* the guest's name (--name), or NULL */
     /* Its VRAM: main's (--vram-mb, --vram-path), else the machine's own. */
     Vram *vram;
     bool vram_owned;

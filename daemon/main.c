@@ -136,6 +136,7 @@ static bool daemon_setup(Daemon *daemon, GError **error)
         }
     }
     daemon->machine = machine_new(opts->machine, opts->domid, opts->vcpus);
+    daemon->machine->name = g_strdup(opts->name);
     /* Before the devices: the physmap is read back before BAR0 can map. */
     daemon->xen = xen_new(opts->xenstore, opts->domid, opts->memory_mb, error);
     if (daemon->xen == NULL) {

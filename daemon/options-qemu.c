@@ -419,10 +419,24 @@ static bool q_smp(Translation *t, const char *option, const char *text,
     return pass_number(t, option, text, cpus, "--vcpus", error);
 }
 
+/* -name NAME or guest=NAME[,process=P][,debug-threads=on|off]. */
 static bool q_name(Translation *t, const char *option, const char *text,
                    GError **error)
 {
-    return true; /* the guest's name is libxl's; QMP does not need it */
+    g_auto(QemuOptList) list = { 0 };
+
+    opt_list_parse(&list, text, "guest");
+    const char *name = opt_get(&list, "guest");
+    /* The process name and thread names are QEMU's own business. */
+    opt_get(&list, "process");
+    opt_get(&list, "debug-threads");
+    if (!opt_check_all_used(&list, option, text, error)) {
+        return false;
+    }
+    if (name != NULL) {
+        emit(t, "--name", name);
+    }
+    return true;
 }
 
 static bool q_none_only(Translation *t, const char *option, const char *text,

@@ -391,6 +391,7 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
     gboolean paused = FALSE, daemonize = FALSE;
     gboolean version = FALSE;
     char *pidfile = NULL;
+    char *name = NULL;
     const GOptionEntry entries[] = {
         { "qmp", 0, 0, G_OPTION_ARG_CALLBACK, add_qmp,
           "QMP monitor on a socket (repeatable)", "unix:PATH|tcp:HOST:PORT" },
@@ -429,6 +430,8 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
           "MB" },
         { "vcpus", 0, 0, G_OPTION_ARG_CALLBACK, set_number,
           "number of vCPUs (default 1)", "N" },
+        { "name", 0, 0, G_OPTION_ARG_STRING, &name,
+          "the guest's name, as query-name reports it", "NAME" },
         { "pidfile", 0, 0, G_OPTION_ARG_FILENAME, &pidfile,
           "write the process id to PATH", "PATH" },
         { "daemonize", 0, 0, G_OPTION_ARG_NONE, &daemonize,
@@ -491,6 +494,7 @@ bool daemon_options_parse(DaemonOptions *opts, int argc, char **argv,
     }
     opts->paused = paused;
     opts->daemonize = daemonize;
+    opts->name = name;
     opts->show_version = version;
     if (pidfile != NULL) {
         opts->pidfile = g_canonicalize_filename(pidfile, NULL);
@@ -511,6 +515,7 @@ void daemon_options_clear(DaemonOptions *opts)
     }
     listen_address_free(opts->qtest);
     g_free(opts->pidfile);
+    g_free(opts->name);
     g_free(opts->vram_path);
     g_free(opts->incoming_uri);
     for (size_t i = 0; i < BLOCK_MAX_DRIVES; i++) {

@@ -40,6 +40,7 @@ typedef struct DaemonOptions {
     unsigned memory_mb;       /* guest RAM; VRAM's RAM offset sits above it */
     unsigned vcpus;
     char *pidfile;
+    char *name; /* the guest's name (query-name), or NULL */
     bool daemonize;
     GLogLevelFlags log_level; /* the least severe level printed */
     unsigned busy_poll_us;    /* poll without sleeping this long after input */

@@ -64,7 +64,10 @@ static void hmp_info_cpus(QmpSession *session, GString *out)
 
 static void hmp_info_name(QmpSession *session, GString *out)
 {
-    /* No name was given, and QEMU prints nothing then. */
+    /* QEMU prints nothing when no name was given. */
+    if (session->machine->name != NULL) {
+        g_string_append_printf(out, "%s\r\n", session->machine->name);
+    }
 }
 
 static void hmp_stop(QmpSession *session, GString *out)

@@ -73,8 +73,14 @@ static JsonNode *qmp_query_commands(QmpCall *call, GError **error)
 
 static JsonNode *qmp_query_name(QmpCall *call, GError **error)
 {
-    /* No --name option: QEMU then answers an empty object too. */
-    return qmp_node_object(json_object_new());
+    JsonObject *info = json_object_new();
+
+    /* Without --name QEMU answers an empty object too. */
+    if (call->session->machine->name != NULL) {
+        json_object_set_string_member(info, "name",
+                                      call->session->machine->name);
+    }
+    return qmp_node_object(info);
 }
 
 static JsonNode *qmp_query_status(QmpCall *call, GError **error)

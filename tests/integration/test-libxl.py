@@ -452,6 +452,9 @@ def create(suite, env):
     suite.eq(ev.send("query-status")[1]["status"], "running",
              "create: running after cont")
     ev.close()
+    suite.eq(sync_command(env.qmp, "query-name")[:2],
+             ("return", {"name": "guest%d" % DOMID}),
+             "create: query-name reports -name")
     return proc
 
 

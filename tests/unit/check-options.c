@@ -255,6 +255,7 @@ START_TEST(test_qemu_libxl_vector)
     ck_assert(!opts.drives[0].readonly);
     ck_assert(opts.incoming && !opts.paused);
     ck_assert_str_eq(opts.incoming_uri, incoming);
+    ck_assert_str_eq(opts.name, "guest7");
     daemon_options_clear(&opts);
     close(fds[0]);
     close(fds[1]);
@@ -262,6 +263,22 @@ START_TEST(test_qemu_libxl_vector)
 END_TEST
 
 /* dm_restrict: libxl's own listening socket as fd=N, and -S. */
+/* -name's two spellings; the process and thread options are QEMU's own. */
+START_TEST(test_qemu_name)
+{
+    DaemonOptions opts;
+    g_autoptr(GError) error = NULL;
+
+    ck_assert(parse(&opts, &error, "--qmp", "unix:/a", "-name",
+                    "guest=vm,,7,process=qemu-vm7,debug-threads=on", NULL));
+    ck_assert_str_eq(opts.name, "vm,7");
+    daemon_options_clear(&opts);
+    ck_assert(parse(&opts, &error, "--qmp", "unix:/a", NULL));
+    ck_assert_ptr_null(opts.name);
+    daemon_options_clear(&opts);
+}
+END_TEST
+
 START_TEST(test_qemu_dm_restrict_vector)
 {
     DaemonOptions opts;
@@ -350,6 +367,7 @@ static const struct {
       "--drive: 'file=/i,index=0,format=qcow2': format: 'qcow2': only "
       "format=raw is supported" },
     { { "-m" }, "-m: needs an argument" },
+    { { "-name", "g,foo=1" }, "-name g,foo=1: 'foo' is not supported" },
     { { "--qmp", "unix:/a", "-incoming", "fd:1000" },
       "--incoming: 'fd:1000': fd 1000 is not open" },
 };
@@ -392,6 +410,7 @@ Suite *options_suite(void)
     tcase_add_test(good, test_drives);
     tcase_add_test(good, test_vram);
     tcase_add_test(good, test_qemu_libxl_vector);
+    tcase_add_test(good, test_qemu_name);
     tcase_add_test(good, test_qemu_dm_restrict_vector);
     tcase_add_loop_test(bad, test_bad_options, 0, G_N_ELEMENTS(bad_cases));
     tcase_add_loop_test(bad, test_qemu_refused, 0,
