@@ -238,14 +238,19 @@ int main(int argc, char **argv)
         daemonize_fork(&daemon);
     }
 
+    /*
+     * Before the sockets listen: a toolstack that sees them (or the ready
+     * key) may send SIGTERM at once, which must not kill us half set up.
+     * The handlers run from the main loop, after the set-up.
+     */
+    g_unix_signal_add(SIGTERM, on_signal, &daemon);
+    g_unix_signal_add(SIGINT, on_signal, &daemon);
+    g_unix_signal_add(SIGHUP, on_signal, &daemon);
     if (!daemon_setup(&daemon, &error)) {
         g_critical("%s", error->message);
         daemon_teardown(&daemon);
         return EXIT_FAILURE;
     }
-    g_unix_signal_add(SIGTERM, on_signal, &daemon);
-    g_unix_signal_add(SIGINT, on_signal, &daemon);
-    g_unix_signal_add(SIGHUP, on_signal, &daemon);
 
     g_message("devmodeld %s ready: machine %s, domain %u, %s", PACKAGE_VERSION,
               machine_type_name(daemon.opts.machine), daemon.opts.domid,

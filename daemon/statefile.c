@@ -28,6 +28,14 @@
 /* Enough of the target's name in the temporary one to recognise it. */
 #define STATEFILE_TMP_NAME_MAX 200
 
+/*
+ * A temporary file of a save the daemon did not finish (killed between
+ * mkostemp and rename) is removed by the next save of the same target once
+ * it is this old: a younger one may belong to a save still running in
+ * another process.
+ */
+#define STATEFILE_STALE_TMP_SECONDS 60
+
 /* First buffer for a read whose size we cannot know (pipes, sockets). */
 #define STATEFILE_READ_CHUNK (64 * 1024)
 
@@ -228,6 +236,22 @@ static bool statefile_write_all(int fd, const char *filename,
 }
 
 /*
+ * Whether writing len bytes at pos only overwrites allocated blocks: the
+ * range lies inside the file, the file has no holes (its blocks cover its
+ * size), and O_APPEND does not send the write to the end instead.
+ */
+static bool statefile_overwrites_blocks(int fd, const struct stat *st,
+                                        off_t pos, size_t len)
+{
+    if ((uint64_t)pos + len > (uint64_t)st->st_size ||
+        (uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size) {
+        return false;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && !(flags & O_APPEND);
+}
+
+/*
  * Writes at the fd's position.  A regular file is cut at the end of what
  * was written, since libxl opens it without O_TRUNC and an older, longer
  * state must not leave a tail.
@@ -245,9 +269,12 @@ static bool statefile_write_fd(int fd, const char *filename,
     off_t pos = regular ? lseek(fd, 0, SEEK_CUR) : -1;
     /*
      * Reserving the blocks first makes a full disk fail before any old
-     * byte changes, on filesystems that can; the others just go on.
+     * byte changes, on filesystems that can; the others just go on.  An
+     * overwrite of blocks the file already has (a checkpoint loop's same
+     * file, same size) needs none, which saves a system call.
      */
     if (pos >= 0 && len > 0 && len <= (size_t)(INT64_MAX - pos) &&
+        !statefile_overwrites_blocks(fd, &st, pos, len) &&
         fallocate(fd, FALLOC_FL_KEEP_SIZE, pos, (off_t)len) < 0 &&
         (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)) {
         statefile_set_errno(error, errno, "write", filename);
@@ -259,9 +286,12 @@ static bool statefile_write_fd(int fd, const char *filename,
     if (!regular) {
         return true;
     }
-    /* After the write, so that O_APPEND's idea of the position counts. */
+    /*
+     * After the write, so that O_APPEND's idea of the position counts.
+     * Only a file that was longer than the end can keep a tail.
+     */
     off_t end = lseek(fd, 0, SEEK_CUR);
-    if (end < 0 || ftruncate(fd, end) < 0) {
+    if (end < 0 || (st.st_size > end && ftruncate(fd, end) < 0)) {
         statefile_set_errno(error, errno, "truncate", filename);
         return false;
     }
@@ -322,6 +352,51 @@ static bool statefile_set_mode(int fd, const struct stat *old, bool exists)
     return fchmod(fd, old->st_mode & 07777) == 0;
 }
 
+/* True for "." prefix "." and six characters of mkostemp's alphabet. */
+static bool statefile_is_tmp_name(const char *name, const char *prefix,
+                                  size_t prefix_len)
+{
+    if (name[0] != '.' || strncmp(name + 1, prefix, prefix_len) != 0 ||
+        name[1 + prefix_len] != '.' || strlen(name) != prefix_len + 8) {
+        return false;
+    }
+    for (const char *p = name + prefix_len + 2; *p != '\0'; p++) {
+        if (!g_ascii_isalnum(*p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Removes what earlier saves of this target left behind when the daemon
+ * was killed mid-save.  Best effort: a save never fails because of it.
+ */
+static void statefile_remove_stale_tmps(const char *dir, const char *base)
+{
+    size_t len = MIN(strlen(base), STATEFILE_TMP_NAME_MAX);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+    if (d == NULL) {
+        return;
+    }
+    while ((name = g_dir_read_name(d)) != NULL) {
+        struct stat st;
+        if (!statefile_is_tmp_name(name, base, len)) {
+            continue;
+        }
+        g_autofree char *p = g_build_filename(dir, name, NULL);
+        if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+            st.st_uid == geteuid() &&
+            st.st_mtime + STATEFILE_STALE_TMP_SECONDS <= now) {
+            unlink(p);
+        }
+    }
+    g_dir_close(d);
+}
+
 static bool statefile_replace(const char *path, const char *filename,
                               const struct stat *old, bool exists,
                               const uint8_t *data, size_t len, GError **error)
@@ -355,6 +430,7 @@ static bool statefile_replace(const char *path, const char *filename,
         statefile_set_errno(error, errno, "write", filename);
         goto fail;
     }
+    statefile_remove_stale_tmps(dir, base);
     return statefile_sync_dir(dir, filename, error);
 
 fail:

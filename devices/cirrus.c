@@ -534,7 +534,14 @@ void cirrus_update_derived(Cirrus *c)
     c->vga.gr[0] = c->shadow_gr0 & 0x0f;
     c->vga.gr[1] = c->shadow_gr1 & 0x0f;
     cirrus_update_banks(c);
+    /*
+     * The blitter is not in the state (QEMU assumes it idle): stop any
+     * transfer, but GR31 keeps its loaded bits, as QEMU's post_load
+     * leaves them, so that a save after the load writes the same bytes.
+     */
+    uint8_t status = c->vga.gr[CIRRUS_GR_BLT_STATUS];
     cirrus_blit_reset(c);
+    c->vga.gr[CIRRUS_GR_BLT_STATUS] = status;
     cirrus_update_memory_access(c);
 }
 

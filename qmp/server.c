@@ -332,11 +332,33 @@ static gboolean qmp_server_reap(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/*
+ * The clients holding a slot.  Dead ones are freed here rather than left
+ * to the idle reaper, which never runs while connections keep arriving:
+ * otherwise clients that came and went would lock new ones out.
+ */
+static guint qmp_monitor_live_clients(QmpMonitor *monitor)
+{
+    guint n = 0;
+    GList *l = monitor->clients;
+
+    while (l != NULL) {
+        QmpClient *client = l->data;
+        l = l->next;
+        if (client->dead) {
+            qmp_client_free(client);
+        } else {
+            n++;
+        }
+    }
+    return n;
+}
+
 static void qmp_monitor_accept(GSocket *conn, void *opaque)
 {
     QmpMonitor *monitor = opaque;
 
-    if (g_list_length(monitor->clients) >= QMP_MAX_CLIENTS_PER_MONITOR) {
+    if (qmp_monitor_live_clients(monitor) >= QMP_MAX_CLIENTS_PER_MONITOR) {
         g_warning("%s: refusing a client: %d are connected", monitor->label,
                   QMP_MAX_CLIENTS_PER_MONITOR);
         g_socket_close(conn, NULL);

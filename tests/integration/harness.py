@@ -12,6 +12,12 @@
 
 Nothing here waits without a bound, and every process started is killed in
 a finally/__exit__ path.
+
+VALGRIND=1 in the environment runs every Daemon under valgrind memcheck
+(tests/valgrind.sh: --leak-check=full, definite and indirect leaks and
+every memory error make the daemon exit 99, which server() reports as a
+failure), and multiplies the start-up, stop and client timeouts by
+TIME_SCALE (20 under valgrind; DM_TIME_SCALE overrides it).
 """
 
 import contextlib
@@ -30,9 +36,17 @@ import qmpclient
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
-START_TIMEOUT = 10.0
-STOP_TIMEOUT = 5.0
+VALGRIND = os.environ.get("VALGRIND", "") not in ("", "0")
+TIME_SCALE = float(os.environ.get("DM_TIME_SCALE", "20" if VALGRIND else "1"))
+VALGRIND_WRAPPER = os.path.join(TOP, "tests", "valgrind.sh")
+START_TIMEOUT = 10.0 * TIME_SCALE
+STOP_TIMEOUT = 5.0 * TIME_SCALE
 SKIP = 77
+
+
+def scaled(seconds):
+    """A timeout for something the daemon does: longer under valgrind."""
+    return seconds * TIME_SCALE
 
 
 class HarnessError(Exception):
@@ -231,6 +245,15 @@ class _Server:
         except OSError:
             return ""
 
+    def valgrind_text(self):
+        """The valgrind report of a Daemon run under VALGRIND=1, or ""."""
+        path = getattr(self, "valgrind_log", None)
+        try:
+            with open(path, "rb") as f:
+                return "\nvalgrind:\n" + f.read().decode("utf-8", "replace")[-6000:]
+        except (OSError, TypeError):
+            return ""
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
@@ -266,6 +289,8 @@ class _Server:
 
     def client(self, index=0, **kw):
         kw.setdefault("name", "%s-client" % self.kind)
+        if TIME_SCALE != 1:
+            kw.setdefault("timeout", scaled(qmpclient.DEFAULT_TIMEOUT))
         return qmpclient.QMPClient.connect(self.qmp_addresses[index], **kw)
 
     def negotiated(self, index=0, **kw):
@@ -344,6 +369,9 @@ class Daemon(_Server):
         self.pidfile = os.path.join(self.tmpdir, "devmodeld.pid") if pidfile else None
         self.pass_fds = tuple(pass_fds)
         self.argv = [self.binary]
+        if VALGRIND:
+            self.valgrind_log = os.path.join(self.tmpdir, "valgrind.log")
+            self.argv = [VALGRIND_WRAPPER, self.valgrind_log] + self.argv
         for a in self.qmp_addresses:
             if isinstance(a, tuple):
                 self.argv += ["--qmp", "tcp:%s:%d" % (a[1], a[2])]
@@ -474,7 +502,9 @@ def server(suite, check_exit=True, **kw):
         if check_exit and s.alive():
             rc = s.stop()
             if not suite.is_qemu:
-                suite.eq(rc, 0, "devmodeld exits with status 0 on SIGTERM")
+                if not suite.eq(rc, 0, "devmodeld exits with status 0 on SIGTERM"):
+                    suite.note("stderr tail:\n" + s.stderr_text()[-1500:]
+                               + s.valgrind_text())
                 left = [p for p in s.unix_paths if os.path.exists(p)]
                 suite.eq(left, [], "socket files unlinked on exit")
         elif not check_exit and s.alive() is False and s.proc.returncode is not None \

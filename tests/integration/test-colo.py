@@ -2,8 +2,9 @@
 """The COLO checkpoint loop (issue 10), short: bench/colo-loop --check runs
 300 checkpoints of a primary with guest I/O into a secondary, compares the
 secondary with the primary every 10, and fails the primary over to the
-secondary at the end.  Correctness only: its timings are printed, never
-judged.
+secondary at the end; then once more one command at a time, with live
+saves and libxl's replication commands.  Correctness only: the timings
+are printed, never judged.
 """
 
 import os
@@ -45,9 +46,11 @@ def test_colo_loop(t):
 def test_colo_loop_sequential_live(t):
     if not t.only_devmodeld("libxl's one-command-at-a-time sequence"):
         return
-    # live=true saves release and retake the primary's image every time.
-    p = run_loop(t, ["--sequential", "--live"])
-    t.eq(p.returncode, 0, "the same with libxl's sequence and live saves")
+    # live=true saves release and retake the primary's image every time;
+    # libxl's replication commands and the secondary's own save come too.
+    p = run_loop(t, ["--sequential", "--live", "--libxl-full"])
+    t.eq(p.returncode, 0, "the same with libxl's sequence, its other "
+                          "commands and live saves")
 
 
 if __name__ == "__main__":

@@ -179,6 +179,17 @@ static void program_card(void)
     outb(0x3d5, 0x22);
     outb(0x3c0, 0x10);
     outb(0x3c0, 0x41);
+    /* A CPU-to-video blit of one 16-byte line, waiting for its data. */
+    static const uint8_t blit[][2] = {
+        { 0x20, 0x0f }, { 0x21, 0 }, { 0x22, 0 },    { 0x23, 0 },
+        { 0x24, 0x10 }, { 0x25, 0 }, { 0x26, 0x10 }, { 0x27, 0 },
+        { 0x28, 0 },    { 0x29, 0 }, { 0x2a, 0 },    { 0x30, 0x04 },
+        { 0x32, 0x0d }, { 0x33, 0 }, { 0x31, 0x02 },
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(blit); i++) {
+        outb(0x3ce, blit[i][0]);
+        outb(0x3cf, blit[i][1]);
+    }
 }
 
 START_TEST(test_state_round_trip)
@@ -187,6 +198,7 @@ START_TEST(test_state_round_trip)
 
     program_card();
     vram[0x12345] = 0xa5;
+    ck_assert(cirrus_blit_cpu_source_active(card));
     body = state_save();
     ck_assert_uint_eq(body->len, BODY_SIZE);
     ck_assert_uint_eq(body->data[OFF_GR_INDEX + 1], 0x3a); /* shadow gr0 */
@@ -205,6 +217,10 @@ START_TEST(test_state_round_trip)
     ck_assert_uint_eq(card->bank_base[1], 0x5u << 14);
     ck_assert_uint_eq(card->hw_cursor_x, 0x7ff);
     ck_assert_uint_eq(vram[0x12345], 0xa5);
+    /* GR31 as loaded (QEMU keeps it too), though no blit runs now. */
+    outb(0x3ce, 0x31);
+    ck_assert_uint_eq(inb(0x3cf), 0x03);
+    ck_assert(!cirrus_blit_cpu_source_active(card));
 }
 END_TEST
 

@@ -543,6 +543,37 @@ START_TEST(test_repeated_cycles)
 }
 END_TEST
 
+/*
+ * libxl's file at every checkpoint: rewound, rewritten with the same size,
+ * a shorter state, a longer one; and an O_APPEND fd, whose writes go to
+ * the end and must not cut what was there.
+ */
+START_TEST(test_fdset_rewrites)
+{
+    g_autofree char *path = path_in("qemu-save");
+    g_autofree char *appended = path_in("appended");
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    g_autofree char *name = add_to_set(fd);
+    static const char *const states[] = { "first state", "other state", "short",
+                                          "a longer state" };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(states); i++) {
+        ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+        ck_assert(write_str(name, states[i], NULL));
+        assert_content(path, states[i]);
+    }
+
+    put_file(appended, "old,", 0600);
+    int afd = open(appended, O_WRONLY | O_APPEND | O_CLOEXEC);
+    g_autofree char *aname = add_to_set(afd);
+    ck_assert(write_str(aname, "new", NULL));
+    assert_content(appended, "old,new");
+    ck_assert_int_eq(lseek(afd, 0, SEEK_SET), 0);
+    ck_assert(write_str(aname, "+", NULL));
+    assert_content(appended, "old,new+");
+}
+END_TEST
+
 Suite *statefile_suite(void)
 {
     Suite *s = suite_create("statefile");
@@ -563,6 +594,7 @@ Suite *statefile_suite(void)
     tcase_add_test(tc, test_read);
     tcase_add_test(tc, test_read_pipe);
     tcase_add_test(tc, test_repeated_cycles);
+    tcase_add_test(tc, test_fdset_rewrites);
     suite_add_tcase(s, tc);
     return s;
 }
