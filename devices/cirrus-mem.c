@@ -301,7 +301,7 @@ uint8_t cirrus_bar0_read(Cirrus *c, uint32_t addr)
     }
     if (addr >= CIRRUS_BAR0_BLIT_APERTURE &&
         addr < CIRRUS_BAR0_BLIT_APERTURE + CIRRUS_BAR0_BLIT_APERTURE_SIZE) {
-        return 0xff; /* reading blit results back is not implemented */
+        return 0xff; /* no video-to-CPU blits (nor in QEMU): all ones */
     }
     return 0;
 }
