@@ -167,6 +167,57 @@ static void put_pixel(Cirrus *cirrus, uint32_t addr, uint32_t colour)
 }
 
 /*
+ * Where a row of len bytes at the blitter address addr lies in VRAM when
+ * it needs neither the address mask's wrap nor the per-access bound:
+ * then each aligned unit of the row is exactly where put() would store
+ * it.  NULL otherwise (the caller takes the per-access path).
+ */
+static uint8_t *vram_row(const Cirrus *cirrus, uint32_t addr, uint32_t len)
+{
+    uint64_t offset = addr & cirrus->addr_mask;
+
+    if (cirrus->vga.vram == NULL ||
+        offset + len > (uint64_t)cirrus->addr_mask + 1 ||
+        offset + len > cirrus->vga.vram_size) {
+        return NULL;
+    }
+    return cirrus->vga.vram + offset;
+}
+
+/*
+ * One row of 1-, 2- or 4-byte pixels, pixel i taking colours[i & 7],
+ * inside VRAM: the same stores as put_pixel() for each pixel (aligned
+ * down as put() aligns each one), without the per-access checks (a
+ * 8192 x 8192 fill is 64 M pixels).  False when the row does not
+ * qualify.
+ */
+static bool put_row(Cirrus *cirrus, uint32_t addr, int count,
+                    const uint32_t colours[8])
+{
+    unsigned pw = (unsigned)cirrus->blt.pixel_width;
+    uint8_t *row;
+
+    if (count <= 0 || pw == 3) {
+        return false;
+    }
+    row = vram_row(cirrus, addr & ~(uint32_t)(pw - 1), (uint32_t)count * pw);
+    if (row == NULL) {
+        return false;
+    }
+    for (int i = 0; i < count; i++) {
+        uint8_t *p = row + (size_t)i * pw;
+
+        store_le(
+            p, pw,
+            cirrus_blit_rop(cirrus->blt.rop, load_le(p, pw), colours[i & 7]));
+    }
+    vram_dirty_mark_range(&cirrus->vga.dirty,
+                          (uint64_t)(row - cirrus->vga.vram),
+                          (uint64_t)count * pw);
+    return true;
+}
+
+/*
  * Copies, forward or backward.  Plain copies move bytes; transparent ones
  * move 16-bit units at 16 bpp (at addr - 1 backward, as QEMU).  A forward
  * copy whose pitches are shorter than the width does nothing when it has
@@ -213,10 +264,17 @@ static void draw_fill(Cirrus *cirrus, uint32_t dst, int32_t dst_pitch,
                       int height)
 {
     const CirrusBlitter *blt = &cirrus->blt;
+    const uint32_t colours[8] = { blt->fg, blt->fg, blt->fg, blt->fg,
+                                  blt->fg, blt->fg, blt->fg, blt->fg };
+    int count = (blt->width + blt->pixel_width - 1) / blt->pixel_width;
 
     for (int y = 0; y < height; y++) {
         uint32_t addr = dst;
 
+        if (put_row(cirrus, addr, count, colours)) {
+            dst += dst_pitch;
+            continue;
+        }
         for (int x = 0; x < blt->width; x += blt->pixel_width) {
             put_pixel(cirrus, addr, blt->fg);
             addr += blt->pixel_width;
@@ -247,6 +305,22 @@ static void draw_pattern(Cirrus *cirrus, uint32_t dst, uint32_t src,
         uint32_t pattern_x = skip;
         uint32_t addr = dst + skip;
 
+        if (pw != 3 && skip < blt->width) {
+            /* The line's 8 colours, starting at the skipped pixel. */
+            uint32_t colours[8];
+            int count = (blt->width - skip + pw - 1) / pw;
+
+            for (unsigned i = 0; i < 8; i++) {
+                colours[i] = src_load(
+                    cirrus, line + ((pattern_x + i * pw) & (8 * pw - 1)), pw,
+                    from_cpu);
+            }
+            if (put_row(cirrus, addr, count, colours)) {
+                pattern_y = (pattern_y + 1) & 7;
+                dst += dst_pitch;
+                continue;
+            }
+        }
         for (int x = skip; x < blt->width; x += pw) {
             uint32_t colour;
 

@@ -119,6 +119,28 @@ static bool cirrus_vga_post_load(void *opaque, int version, GError **error)
                     "dac_state %u is neither 0 nor 3", s->dac_state);
         return false;
     }
+    /*
+     * The BitBLT's high bytes keep only the bits a port write keeps: a
+     * blit's size is then bounded as on the card (8192 x 8192).
+     */
+    static const struct {
+        uint8_t index;
+        uint8_t mask;
+    } blit_high[] = {
+        { 0x21, 0x1f }, { 0x23, 0x1f }, { 0x25, 0x1f },
+        { 0x27, 0x1f }, { 0x2a, 0x3f }, { 0x2e, 0x3f },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(blit_high); i++) {
+        uint8_t value = s->gr[blit_high[i].index];
+
+        if (value & ~blit_high[i].mask) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                        "gr[0x%02x] 0x%02x has bits outside 0x%02x, which no "
+                        "guest write sets",
+                        blit_high[i].index, value, blit_high[i].mask);
+            return false;
+        }
+    }
     s->ar_index &= 0x3f;
     return true;
 }

@@ -239,6 +239,9 @@ START_TEST(test_state_hostile)
         { OFF_AR_FLIP_FLOP, 4, 0xffffffff, "ar_flip_flop" },
         { OFF_BANK_OFFSET, 4, 0xfff00000, "bank_offset" },
         { OFF_BANK_OFFSET, 4, CIRRUS_REAL_VRAM_SIZE, "bank_offset" },
+        /* A blit height no guest write can set (GR23 keeps 5 bits). */
+        { OFF_GR2 + 0x23 - 2, 1, 0xdf, "gr[0x23] 0xdf" },
+        { OFF_GR2 + 0x2e - 2, 1, 0x40, "gr[0x2e] 0x40" },
     };
 
     program_card();
