@@ -27,6 +27,21 @@ class BenchError(Exception):
     pass
 
 
+# How long a QMP client polls for a reply before it sleeps in recv().
+CLIENT_POLL_NS = 0
+
+
+def set_client_poll(us):
+    """--client-poll-us: on a virtual machine whose idle CPUs halt, waking
+    a process that sleeps for a reply costs the waker an interrupt to
+    another CPU and the sleeper a reschedule, tens of microseconds that
+    land in every round trip.  A client that polls for a short while
+    instead (as the daemon's --busy-poll-us does on its side) pays CPU
+    time for it; 0, the default, never polls."""
+    global CLIENT_POLL_NS
+    CLIENT_POLL_NS = max(0, int(us)) * 1000
+
+
 def now_us():
     return time.perf_counter_ns() / 1000.0
 
@@ -71,12 +86,28 @@ class Qmp:
                 self.buf = self.buf[k + 2:]
                 return msg
             try:
-                chunk = self.sock.recv(262144)
+                chunk = self._poll_recv() if CLIENT_POLL_NS else None
+                if chunk is None:
+                    # 64 KiB: a larger request is a fresh mmap (and munmap)
+                    # in glibc's malloc on every call, timed too.
+                    chunk = self.sock.recv(65536)
             except BlockingIOError:
                 raise BenchError("%s: no reply within the timeout" % self.path)
             if not chunk:
                 raise BenchError("%s: connection closed" % self.path)
             self.buf += chunk
+
+    def _poll_recv(self):
+        """Polls for a reply for CLIENT_POLL_NS before blocking: a reply
+        that comes within that window then costs no sleep and wake-up of
+        this process (see set_client_poll)."""
+        end = time.perf_counter_ns() + CLIENT_POLL_NS
+        while True:
+            try:
+                return self.sock.recv(65536, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                if time.perf_counter_ns() >= end:
+                    return None
 
     def _reply(self):
         # Our commands carry no id, so a reply starts with its kind; both
@@ -149,7 +180,7 @@ class Qtest:
                 self.buf = self.buf[k + 1:]
                 return line
             try:
-                chunk = self.sock.recv(1 << 20)
+                chunk = self.sock.recv(65536)
             except BlockingIOError:
                 raise BenchError("qtest: no reply within the timeout")
             if not chunk:
@@ -299,6 +330,24 @@ def fd_count(pid):
 def load_average():
     with open("/proc/loadavg") as f:
         return f.read().split()[0]
+
+
+def cpu_times():
+    """The machine's (busy, steal) jiffies from /proc/stat: steal is time
+    the hypervisor gave this virtual machine's CPUs to someone else."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
+    return user + nice + system + irq + softirq, steal
+
+
+def steal_percent(before, after):
+    """Stolen time as a share of the CPU time used plus stolen between two
+    cpu_times() readings: above a few per cent, other guests on the host
+    were slowing this run down."""
+    busy = after[0] - before[0]
+    steal = after[1] - before[1]
+    return 100.0 * steal / (busy + steal) if busy + steal > 0 else 0.0
 
 
 # ---------------------------------------------------------------- stats

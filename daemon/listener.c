@@ -286,11 +286,20 @@ Listener *listener_new(const ListenAddress *addr, ListenerAcceptFunc func,
     listener->opaque = opaque;
     listener->unlink_path = created_file ? g_strdup(addr->path) : NULL;
     listener->filename = describe_socket(sock);
-    listener->source = g_socket_create_source(sock, G_IO_IN, NULL);
-    g_source_set_callback(listener->source,
-                          G_SOURCE_FUNC(listener_accept_ready), listener, NULL);
-    g_source_attach(listener->source, NULL);
+    listener->source =
+        socket_watch_new(sock, G_IO_IN, listener_accept_ready, listener);
     return listener;
+}
+
+GSource *socket_watch_new(GSocket *sock, GIOCondition cond,
+                          GSocketSourceFunc func, gpointer data)
+{
+    GSource *source = g_socket_create_source(sock, cond, NULL);
+
+    g_source_set_callback(source, G_SOURCE_FUNC(func), data, NULL);
+    g_source_set_can_recurse(source, TRUE);
+    g_source_attach(source, NULL);
+    return source;
 }
 
 void listener_free(Listener *listener)

@@ -42,6 +42,18 @@ Listener *listener_new(const ListenAddress *addr, ListenerAcceptFunc func,
 /* Stops accepting, closes, and unlinks a unix socket it created. */
 void listener_free(Listener *listener);
 
+/*
+ * Calls func(sock, condition, data) from the default main context while
+ * sock is ready for cond; returns the attached source (the caller holds
+ * one reference).  The source may recurse: for one that may not, GLib
+ * 2.74 takes the fd out of the poll set during each dispatch and puts it
+ * back with a wake-up of its own loop (an eventfd write, read back after
+ * one more poll()): three system calls per QMP command or qtest batch.
+ * No handler runs a nested main loop, so nothing can recurse.
+ */
+GSource *socket_watch_new(GSocket *sock, GIOCondition cond,
+                          GSocketSourceFunc func, gpointer data);
+
 /* Connected-client bookkeeping, for query-chardev's "disconnected:". */
 void listener_client_opened(Listener *listener);
 void listener_client_closed(Listener *listener);

@@ -149,10 +149,8 @@ static void qtest_client_watch(QtestClient *client)
         g_source_unref(client->source);
     }
     client->watching = want;
-    client->source = g_socket_create_source(client->socket, want, NULL);
-    g_source_set_callback(client->source, G_SOURCE_FUNC(qtest_client_ready),
-                          client, NULL);
-    g_source_attach(client->source, NULL);
+    client->source =
+        socket_watch_new(client->socket, want, qtest_client_ready, client);
 }
 
 /* Reads one chunk into the backlog; false when the peer is gone. */

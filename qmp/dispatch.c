@@ -144,22 +144,6 @@ static JsonNode *qmp_return_reply(JsonNode *value, JsonNode *id)
     return qmp_node_object(reply);
 }
 
-JsonNode *qmp_event_new(const char *name, JsonNode *data)
-{
-    gint64 now = g_get_real_time();
-    JsonObject *stamp = json_object_new();
-    JsonObject *event = json_object_new();
-
-    json_object_set_int_member(stamp, "seconds", now / G_USEC_PER_SEC);
-    json_object_set_int_member(stamp, "microseconds", now % G_USEC_PER_SEC);
-    json_object_set_object_member(event, "timestamp", stamp);
-    json_object_set_string_member(event, "event", name);
-    if (data != NULL) {
-        json_object_set_member(event, "data", data);
-    }
-    return qmp_node_object(event);
-}
-
 /* ------------------------------------------------------------ commands */
 
 static const struct {

@@ -115,9 +115,6 @@ JsonNode *qmp_dispatch(QmpSession *session, JsonMessage *msg);
 /* {"error": {"class": ..., "desc": ...}} with id when id != NULL. */
 JsonNode *qmp_error_reply(const GError *error, JsonNode *id);
 
-/* Builds an event object with a timestamp; data may be NULL. */
-JsonNode *qmp_event_new(const char *name, JsonNode *data);
-
 /* Small builders shared by the command files. */
 JsonNode *qmp_node_string(const char *value);
 JsonNode *qmp_node_int(gint64 value);

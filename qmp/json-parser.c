@@ -215,13 +215,26 @@ static JsonNode *parse_string(ParseContext *ctx, const JsonToken *token)
     const char *start = token_text(ctx, token);
     const char *end = start + token->len - 1; /* the closing quote */
     const char *ptr = start + 1;
-    GString *str = g_string_new(NULL);
+    GString *str = g_string_sized_new(token->len);
     JsonNode *node;
 
     while (ptr < end) {
+        const char *run = ptr;
         size_t used;
         long cp;
 
+        /*
+         * A run of ASCII goes in at once: the lexer let only bytes from
+         * 0x20 up into a string, so below 0x80 each is its own character.
+         */
+        while (run < end && *run != '\\' && (unsigned char)*run < 0x80) {
+            run++;
+        }
+        if (run > ptr) {
+            g_string_append_len(str, ptr, (gssize)(run - ptr));
+            ptr = run;
+            continue;
+        }
         if (*ptr != '\\') {
             cp = json_utf8_decode(ptr, (size_t)(end - ptr), &used);
             if (cp < 0) {

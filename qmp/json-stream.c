@@ -456,6 +456,11 @@ JsonMessage *json_stream_pop(JsonStream *stream)
     return g_queue_pop_head(&stream->ready);
 }
 
+bool json_stream_has_message(const JsonStream *stream)
+{
+    return stream->ready.length > 0;
+}
+
 void json_stream_reset(JsonStream *stream)
 {
     g_queue_clear_full(&stream->ready, (GDestroyNotify)json_message_free);

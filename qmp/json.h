@@ -55,6 +55,9 @@ void json_stream_feed(JsonStream *stream, const char *data, size_t len);
 /* The next queued message (caller frees it), or NULL. */
 JsonMessage *json_stream_pop(JsonStream *stream);
 
+/* Whether a message is queued. */
+bool json_stream_has_message(const JsonStream *stream);
+
 /* Forgets partial input and queued messages, as after a disconnect. */
 void json_stream_reset(JsonStream *stream);
 

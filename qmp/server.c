@@ -41,8 +41,9 @@ typedef struct QmpClient {
     QmpSession session;
     GString *out;
     gsize out_pos;
-    bool eof;  /* the peer will send nothing more */
-    bool dead; /* to be freed from an idle callback */
+    bool eof;         /* the peer will send nothing more */
+    bool dead;        /* to be freed from an idle callback */
+    bool dispatching; /* output waits for the end of the burst */
 } QmpClient;
 
 struct QmpMonitor {
@@ -134,7 +135,32 @@ static gboolean qmp_client_writable(GSocket *sock, GIOCondition cond,
     return G_SOURCE_REMOVE;
 }
 
-/* Queues one message and its CRLF, and writes as much as possible. */
+/*
+ * Writes what is queued, and watches for room if the socket is full;
+ * false when the peer is gone (the client is then dead).
+ */
+static bool qmp_client_flush(QmpClient *client)
+{
+    if (client->dead || client->out_source != NULL) {
+        return !client->dead;
+    }
+    if (!qmp_client_write_some(client)) {
+        qmp_client_kill(client);
+        return false;
+    }
+    if (qmp_client_pending(client) > 0) {
+        client->out_source = socket_watch_new(client->socket, G_IO_OUT,
+                                              qmp_client_writable, client);
+    }
+    return true;
+}
+
+/*
+ * Queues one message and its CRLF.  While the client's own burst of
+ * commands is being dispatched, its replies and the events they cause
+ * leave together at the end, in one write: a STOP event sent ahead of
+ * stop's reply would wake the client once for each.
+ */
 static void qmp_client_send(QmpClient *client, JsonNode *message,
                             GHashTable *uint64s)
 {
@@ -143,19 +169,21 @@ static void qmp_client_send(QmpClient *client, JsonNode *message,
     }
     json_write(client->out, message, uint64s);
     g_string_append(client->out, "\r\n");
-    if (client->out_source != NULL) {
+    if (!client->dispatching) {
+        qmp_client_flush(client);
+    }
+}
+
+/* Queues a message already written as text (an event), and its CRLF. */
+static void qmp_client_send_text(QmpClient *client, const GString *text)
+{
+    if (client->dead) {
         return;
     }
-    if (!qmp_client_write_some(client)) {
-        qmp_client_kill(client);
-        return;
-    }
-    if (qmp_client_pending(client) > 0) {
-        client->out_source =
-            g_socket_create_source(client->socket, G_IO_OUT, NULL);
-        g_source_set_callback(client->out_source,
-                              G_SOURCE_FUNC(qmp_client_writable), client, NULL);
-        g_source_attach(client->out_source, NULL);
+    g_string_append_len(client->out, text->str, (gssize)text->len);
+    g_string_append(client->out, "\r\n");
+    if (!client->dispatching) {
+        qmp_client_flush(client);
     }
 }
 
@@ -256,21 +284,29 @@ static void qmp_client_stop_reading(QmpClient *client)
 static void qmp_client_continue(QmpClient *client)
 {
     JsonMessage *msg;
+    bool drained;
 
-    /* After quit, nothing more runs: the daemon is on its way out. */
-    while (!client->dead && !client->session.machine->quit_requested &&
-           qmp_client_pending(client) < QMP_OUTPUT_HIGH_WATER &&
-           (msg = json_stream_pop(client->stream)) != NULL) {
-        JsonNode *reply = qmp_dispatch(&client->session, msg);
-        if (reply != NULL) {
-            qmp_client_send(client, reply, msg->uint64s);
-            json_node_unref(reply);
+    do {
+        client->dispatching = true;
+        /* After quit, nothing more runs: the daemon is on its way out. */
+        while (!client->dead && !client->session.machine->quit_requested &&
+               qmp_client_pending(client) < QMP_OUTPUT_HIGH_WATER &&
+               (msg = json_stream_pop(client->stream)) != NULL) {
+            JsonNode *reply = qmp_dispatch(&client->session, msg);
+            if (reply != NULL) {
+                qmp_client_send(client, reply, msg->uint64s);
+                json_node_unref(reply);
+            }
+            json_message_free(msg);
         }
-        json_message_free(msg);
-    }
-    if (client->dead) {
-        return;
-    }
+        client->dispatching = false;
+        if (!qmp_client_flush(client)) {
+            return;
+        }
+        /* A burst that filled the output goes on once it all went out. */
+        drained = qmp_client_pending(client) == 0;
+    } while (drained && !client->session.machine->quit_requested &&
+             json_stream_has_message(client->stream));
     if (client->eof || qmp_client_pending(client) >= QMP_OUTPUT_HIGH_WATER) {
         qmp_client_stop_reading(client);
         if (client->eof && qmp_client_pending(client) == 0) {
@@ -279,11 +315,9 @@ static void qmp_client_continue(QmpClient *client)
         return;
     }
     if (client->in_source == NULL) {
-        client->in_source = g_socket_create_source(
-            client->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-        g_source_set_callback(client->in_source,
-                              G_SOURCE_FUNC(qmp_client_readable), client, NULL);
-        g_source_attach(client->in_source, NULL);
+        client->in_source =
+            socket_watch_new(client->socket, G_IO_IN | G_IO_HUP | G_IO_ERR,
+                             qmp_client_readable, client);
     }
 }
 
@@ -407,30 +441,52 @@ static void qmp_monitor_free(gpointer data)
 }
 
 /* Events go to every client that has negotiated, on every monitor. */
-static void qmp_server_broadcast(QmpServer *server, JsonNode *event)
+static void qmp_server_broadcast(QmpServer *server, const GString *event)
 {
     for (guint i = 0; i < server->monitors->len; i++) {
         QmpMonitor *monitor = g_ptr_array_index(server->monitors, i);
         for (GList *l = monitor->clients; l != NULL; l = l->next) {
             QmpClient *client = l->data;
             if (client->session.command_mode) {
-                qmp_client_send(client, event, NULL);
+                qmp_client_send_text(client, event);
             }
         }
     }
 }
 
+/*
+ * Writes {"timestamp":{...},"event":NAME[,"data":DATA]} as QEMU does.
+ * Written as text once for all clients, not built as a json-glib tree:
+ * a COLO checkpoint sends a STOP and a RESUME, and building and freeing
+ * the trees cost more than the rest of stop and cont together.
+ */
+static void qmp_event_write(GString *out, const char *name, JsonNode *data)
+{
+    gint64 now = g_get_real_time();
+
+    g_string_append_printf(out,
+                           "{\"timestamp\":{\"seconds\":%" G_GINT64_FORMAT
+                           ",\"microseconds\":%" G_GINT64_FORMAT
+                           "},\"event\":\"%s\"",
+                           now / G_USEC_PER_SEC, now % G_USEC_PER_SEC, name);
+    if (data != NULL) {
+        g_string_append(out, ",\"data\":");
+        json_write(out, data, NULL);
+    }
+    g_string_append_c(out, '}');
+}
+
 static void qmp_server_machine_event(const MachineEvent *event, void *opaque)
 {
     QmpServer *server = opaque;
-    JsonNode *node = NULL;
+    GString *text = g_string_sized_new(128);
 
     switch (event->kind) {
     case MACHINE_EVENT_STOP:
-        node = qmp_event_new("STOP", NULL);
+        qmp_event_write(text, "STOP", NULL);
         break;
     case MACHINE_EVENT_RESUME:
-        node = qmp_event_new("RESUME", NULL);
+        qmp_event_write(text, "RESUME", NULL);
         break;
     case MACHINE_EVENT_RESET:
     case MACHINE_EVENT_SHUTDOWN: {
@@ -441,14 +497,16 @@ static void qmp_server_machine_event(const MachineEvent *event, void *opaque)
                 event->cause <= SHUTDOWN_CAUSE_GUEST_PANIC);
         json_object_set_string_member(data, "reason",
                                       shutdown_cause_name(event->cause));
-        node = qmp_event_new(event->kind == MACHINE_EVENT_RESET ? "RESET"
-                                                                : "SHUTDOWN",
-                             qmp_node_object(data));
+        JsonNode *node = qmp_node_object(data);
+        qmp_event_write(
+            text, event->kind == MACHINE_EVENT_RESET ? "RESET" : "SHUTDOWN",
+            node);
+        json_node_unref(node);
         break;
     }
     }
-    qmp_server_broadcast(server, node);
-    json_node_unref(node);
+    qmp_server_broadcast(server, text);
+    g_string_free(text, TRUE);
 }
 
 QmpServer *qmp_server_new(Machine *machine)

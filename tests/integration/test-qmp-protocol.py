@@ -482,6 +482,14 @@ def test_batched_writes(t):
         c.send_raw(batch)
         ids = [c.reply().get("id") for _ in range(200)]
         t.eq(ids, list(range(200)), "200 pipelined commands answered in order")
+        # A burst whose replies pass the 1 MiB mark above which the daemon
+        # stops reading until they drain: all of them, in order.
+        n = 30000
+        batch = b"".join(b'{"execute":"query-status","id":%d}\n' % i for i in range(n))
+        c.send_raw(batch)
+        ids = [c.reply().get("id") for _ in range(n)]
+        t.eq(ids, list(range(n)), "%d pipelined commands (%d KiB of replies) "
+             "answered in order" % (n, n * 60 // 1024))
         # errors and successes interleaved in one write
         c.send_raw(b'{"execute":"query-status","id":"a"}{"execute":"nosuch","id":"b"}'
                    b'[]{"id":"c"}{"execute":"query-status","id":"d"}')
