@@ -246,7 +246,7 @@ def _die_with_parent():
 class Server:
     """A devmodeld or QEMU process with a QMP socket and maybe qtest."""
 
-    def __init__(self, kind, argv_tail, qtest=False, tmpdir=None):
+    def __init__(self, kind, argv_tail, qtest=False, tmpdir=None, pass_fds=()):
         self.kind = kind
         self.own_dir = tmpdir is None
         self.dir = tmpdir or tempfile.mkdtemp(prefix="bench-%s-" % kind)
@@ -268,6 +268,7 @@ class Server:
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
                                      stderr=self.errlog,
+                                     pass_fds=tuple(pass_fds),
                                      preexec_fn=_die_with_parent)
         self._wait_ready()
 

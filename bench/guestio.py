@@ -17,11 +17,27 @@ BAR0 = 0xfc000000     # Cirrus LFB
 BAR1 = 0xfebf0000     # Cirrus MMIO
 WORDS_PER_STEP = 64   # a sector takes 4 steps
 IDE_DATA, IDE_STATUS, IDE_ALTSTATUS = 0x1f0, 0x1f7, 0x3f6
+IDE2_DATA = 0x170     # the second channel's command block (drive index 2)
 STAT_BSY, STAT_DRQ, STAT_ERR = 0x80, 0x08, 0x01
 
 
 def out(port, v):
     return "outb 0x%x 0x%x" % (port, v)
+
+
+def ide_command(base, kind, lba, count):
+    """Starts READ SECTORS or WRITE SECTORS (LBA28, the master drive) on
+    the channel whose data port is base."""
+    return [out(base + 6, 0xe0 | (lba >> 24 & 0x0f)), out(base + 2, count),
+            out(base + 3, lba & 0xff), out(base + 4, lba >> 8 & 0xff),
+            out(base + 5, lba >> 16 & 0xff),
+            out(base + 7, 0x30 if kind == "write" else 0x20)]
+
+
+def ide_write_words(base, data, first, n):
+    """Writes words first..first+n-1 of data to the data port at base."""
+    return ["outw 0x%x 0x%x" % (base, data[2 * w] | data[2 * w + 1] << 8)
+            for w in range(first, first + n)]
 
 
 def sector_pattern(tag, lba):
@@ -96,10 +112,7 @@ class Guest:
         return ("write" if t % 2 == 0 else "read"), lba, count
 
     def _start(self, kind, lba, count):
-        self.q.run([out(0x1f6, 0xe0 | (lba >> 24 & 0x0f)), out(0x1f2, count),
-                    out(0x1f3, lba & 0xff), out(0x1f4, lba >> 8 & 0xff),
-                    out(0x1f5, lba >> 16 & 0xff),
-                    out(IDE_STATUS, 0x30 if kind == "write" else 0x20)])
+        self.q.run(ide_command(IDE_DATA, kind, lba, count))
         self.xfer = [kind, lba, count, 0]
         self.read_data = bytearray()
         self.transfer += 1
@@ -107,11 +120,7 @@ class Guest:
     def _write_words(self, lba, count, first, n):
         tag = self.transfer
         data = b"".join(sector_pattern(tag, lba + k) for k in range(count))
-        reqs = []
-        for w in range(first, first + n):
-            reqs.append("outw 0x%x 0x%x" % (IDE_DATA,
-                                            data[2 * w] | data[2 * w + 1] << 8))
-        self.q.run(reqs)
+        self.q.run(ide_write_words(IDE_DATA, data, first, n))
         self.model[(lba * SECTOR) + 2 * first:(lba * SECTOR) + 2 * (first + n)] = \
             data[2 * first:2 * (first + n)]
 

@@ -2,7 +2,7 @@
 """The COLO checkpoint loop (issue 10), short: bench/colo-loop --check runs
 300 checkpoints of a primary with guest I/O into a secondary, compares the
 secondary with the primary every 10, and fails the primary over to the
-secondary at the end; then once more one command at a time, with live
+secondary at the end, with an IDE read and an IDE write in flight; then once more one command at a time, with live
 saves and libxl's replication commands.  Correctness only: the timings
 are printed, never judged.
 """
@@ -39,14 +39,15 @@ def test_colo_loop(t):
     m = re.search(r"secondary equal to the primary (\d+) times", out)
     # Every 10 of 300, and once more after the last checkpoint.
     t.eq(int(m.group(1)) if m else None, 31, "the secondary was compared 31 times")
-    t.check("failover: the secondary finished the IDE read" in out,
-            "failover checks ran", out[-500:])
+    t.check("failover: the secondary finished the IDE read and the "
+            "3-sector write in flight" in out,
+            "failover checks ran (a read and a write in flight)", out[-500:])
 
 
 def test_colo_loop_sequential_live(t):
     if not t.only_devmodeld("libxl's one-command-at-a-time sequence"):
         return
-    # live=true saves release and retake the primary's image every time;
+    # live=true saves release and retake each daemon's images every time;
     # libxl's replication commands and the secondary's own save come too.
     p = run_loop(t, ["--sequential", "--live", "--libxl-full"])
     t.eq(p.returncode, 0, "the same with libxl's sequence, its other "
