@@ -514,24 +514,30 @@ static void statefile_too_large(GError **error, const char *filename,
 }
 
 /*
- * Reads from the fd's position to its end.  The buffer never grows past
- * max_bytes + 1: the one extra byte tells "too large" from "exactly full"
- * without reading an endless pipe to its end.
+ * Reads from the fd's position to its end into into (its old bytes
+ * dropped, its room reused).  It never grows past max_bytes + 1: the one
+ * extra byte tells "too large" from "exactly full" without reading an
+ * endless pipe to its end.
  */
-static GBytes *statefile_read_fd(int fd, const char *filename, size_t max_bytes,
-                                 GError **error)
+static bool statefile_read_fd(int fd, const char *filename, size_t max_bytes,
+                              GByteArray *into, GError **error)
 {
-    size_t limit = max_bytes < SIZE_MAX ? max_bytes + 1 : SIZE_MAX;
-    size_t cap = MIN(limit, (size_t)STATEFILE_READ_CHUNK);
+    size_t limit;
+    size_t cap;
     struct stat st;
 
+    /* A GByteArray counts its bytes in a guint. */
+    max_bytes = MIN(max_bytes, (size_t)G_MAXUINT - 1);
+    limit = max_bytes + 1;
+    cap = MIN(limit, (size_t)STATEFILE_READ_CHUNK);
+    g_byte_array_set_size(into, 0);
     if (fstat(fd, &st) < 0) {
         statefile_set_errno(error, errno, "read", filename);
-        return NULL;
+        return false;
     }
     if (S_ISDIR(st.st_mode)) {
         statefile_set_errno(error, EISDIR, "read", filename);
-        return NULL;
+        return false;
     }
     if (S_ISREG(st.st_mode)) {
         off_t pos = lseek(fd, 0, SEEK_CUR);
@@ -539,23 +545,24 @@ static GBytes *statefile_read_fd(int fd, const char *filename, size_t max_bytes,
             st.st_size > pos && pos >= 0 ? (uint64_t)(st.st_size - pos) : 0;
         if (left > max_bytes) {
             statefile_too_large(error, filename, max_bytes);
-            return NULL;
+            return false;
         }
         /* Room for the EOF read, so a file of the size stat gave takes one. */
         cap = (size_t)left + 1;
     }
 
-    uint8_t *buf = g_malloc(cap);
     size_t total = 0;
+    g_byte_array_set_size(into, (guint)cap);
     for (;;) {
         if (total == cap) {
             if (cap == limit) {
                 break;
             }
             cap = cap > limit / 2 ? limit : cap * 2;
-            buf = g_realloc(buf, cap);
+            g_byte_array_set_size(into, (guint)cap);
         }
-        ssize_t n = read(fd, buf + total, MIN(cap - total, (size_t)SSIZE_MAX));
+        ssize_t n =
+            read(fd, into->data + total, MIN(cap - total, (size_t)SSIZE_MAX));
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -565,38 +572,51 @@ static GBytes *statefile_read_fd(int fd, const char *filename, size_t max_bytes,
                 continue;
             }
             statefile_set_errno(error, errno, "read", filename);
-            g_free(buf);
-            return NULL;
+            g_byte_array_set_size(into, 0);
+            return false;
         }
         if (n == 0) {
             break;
         }
         total += (size_t)n;
     }
+    g_byte_array_set_size(into, (guint)total);
     if (total > max_bytes) {
-        g_free(buf);
+        g_byte_array_set_size(into, 0);
         statefile_too_large(error, filename, max_bytes);
-        return NULL;
+        return false;
     }
-    return g_bytes_new_take(buf, total);
+    return true;
 }
 
-GBytes *statefile_read(const StateFileContext *ctx, const char *filename,
-                       size_t max_bytes, GError **error)
+bool statefile_read_into(const StateFileContext *ctx, const char *filename,
+                         size_t max_bytes, GByteArray *into, GError **error)
 {
     int fd;
 
     if (!statefile_resolve(ctx, filename, O_RDONLY, &fd, error)) {
-        return NULL;
+        return false;
     }
     if (fd < 0) {
         fd = statefile_open(filename, O_RDONLY);
         if (fd < 0) {
             statefile_set_errno(error, errno, "read", filename);
-            return NULL;
+            return false;
         }
     }
-    GBytes *bytes = statefile_read_fd(fd, filename, max_bytes, error);
+    bool ok = statefile_read_fd(fd, filename, max_bytes, into, error);
     close(fd);
-    return bytes;
+    return ok;
+}
+
+GBytes *statefile_read(const StateFileContext *ctx, const char *filename,
+                       size_t max_bytes, GError **error)
+{
+    GByteArray *into = g_byte_array_new();
+
+    if (!statefile_read_into(ctx, filename, max_bytes, into, error)) {
+        g_byte_array_unref(into);
+        return NULL;
+    }
+    return g_byte_array_free_to_bytes(into);
 }

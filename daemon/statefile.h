@@ -36,3 +36,7 @@ bool statefile_write(const StateFileContext *ctx, const char *filename,
 /* Reads the whole file; more than max_bytes is an error. */
 GBytes *statefile_read(const StateFileContext *ctx, const char *filename,
                        size_t max_bytes, GError **error);
+
+/* The same into a buffer the caller keeps (emptied on failure). */
+bool statefile_read_into(const StateFileContext *ctx, const char *filename,
+                         size_t max_bytes, GByteArray *into, GError **error);

@@ -533,6 +533,6 @@ void ide_free(Ide *ide)
             g_free(ide->bus[b].ifs[u].io_buffer);
         }
     }
-    g_free(ide->state_wire); /* its buffers are borrowed from the drives */
+    ide_free_sections(ide);
     g_free(ide);
 }

@@ -146,6 +146,9 @@ void ide_bmdma_write(void *opaque, uint64_t addr, uint64_t value,
  * section id 29).  Needs the PCI function (ide_new with pci).
  */
 void ide_register_sections(Ide *ide, VmsRegistry *registry);
+
+/* Frees what ide_register_sections allocated (ide_free calls it). */
+void ide_free_sections(Ide *ide);
 extern const VmsDescription ide_vmsd;
 
 /* --- internal to ide.c / ide-ata.c --- */

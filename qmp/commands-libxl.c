@@ -57,7 +57,7 @@ static JsonNode *qmp_query_xen_replication_status(QmpCall *call, GError **error)
     (void)call;
     (void)error;
     json_object_set_boolean_member(status, "error", false);
-    return json_node_init_object(json_node_alloc(), status);
+    return qmp_node_object(status);
 }
 
 /* A checkpoint of no replicated disks and no network filters. */

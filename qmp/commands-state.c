@@ -78,18 +78,19 @@ static JsonNode *qmp_xen_load_devices_state(QmpCall *call, GError **error)
                     "Cannot update device state while vm is running");
         return NULL;
     }
-    g_autoptr(GBytes) file =
-        statefile_read(&ctx, filename, SAVEVM_MAX_FILE_BYTES, error);
-    if (file == NULL) {
+    GByteArray *file = vms_registry_load_buffer(machine->sections);
+
+    if (!statefile_read_into(&ctx, filename, SAVEVM_MAX_FILE_BYTES, file,
+                             error)) {
+        vms_registry_load_done(machine->sections);
         return NULL;
     }
-    gsize len;
-    const uint8_t *data = g_bytes_get_data(file, &len);
-    if (!savevm_load(machine->sections, data, len, true, error)) {
+    if (!savevm_load(machine->sections, file->data, file->len, true, error)) {
         g_prefix_error(error, "%s: ", filename);
-        return NULL;
+    } else {
+        g_debug("loaded %u bytes of device state from %s", file->len, filename);
     }
-    g_debug("loaded %zu bytes of device state from %s", len, filename);
+    vms_registry_load_done(machine->sections);
     return NULL;
 }
 

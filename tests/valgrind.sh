@@ -12,6 +12,10 @@
 log=$1
 shift
 here=$(dirname "$0")
+# GLib's slice allocator would hide leaked JsonObjects and hash tables
+# from memcheck in its magazines: plain malloc makes every block visible.
+G_SLICE=always-malloc G_DEBUG=gc-friendly
+export G_SLICE G_DEBUG
 exec valgrind --quiet --tool=memcheck --error-exitcode=99 \
     --leak-check=full --show-leak-kinds=definite,indirect \
     --errors-for-leak-kinds=definite,indirect \

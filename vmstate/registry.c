@@ -10,9 +10,13 @@
 
 #include "vmstate/registry.h"
 
+/* Above this, the load buffer is given back after the load. */
+enum { VMS_REGISTRY_KEEP_LOAD_BYTES = 1024 * 1024 };
+
 struct VmsRegistry {
     GArray *sections;     /* VmsSection */
     GByteArray *save_buf; /* reused by every save; NULL until the first */
+    GByteArray *load_buf; /* reused by every load; NULL until the first */
 };
 
 VmsRegistry *vms_registry_new(void)
@@ -31,6 +35,9 @@ void vms_registry_free(VmsRegistry *registry)
     g_array_unref(registry->sections);
     if (registry->save_buf != NULL) {
         g_byte_array_unref(registry->save_buf);
+    }
+    if (registry->load_buf != NULL) {
+        g_byte_array_unref(registry->load_buf);
     }
     g_free(registry);
 }
@@ -59,6 +66,26 @@ GByteArray *vms_registry_save_buffer(VmsRegistry *registry)
         registry->save_buf = g_byte_array_new();
     }
     return registry->save_buf;
+}
+
+GByteArray *vms_registry_load_buffer(VmsRegistry *registry)
+{
+    if (registry->load_buf == NULL) {
+        registry->load_buf = g_byte_array_new();
+    }
+    return registry->load_buf;
+}
+
+void vms_registry_load_done(VmsRegistry *registry)
+{
+    if (registry->load_buf == NULL) {
+        return;
+    }
+    if (registry->load_buf->len > VMS_REGISTRY_KEEP_LOAD_BYTES) {
+        g_clear_pointer(&registry->load_buf, g_byte_array_unref);
+    } else {
+        g_byte_array_set_size(registry->load_buf, 0);
+    }
 }
 
 const VmsSection *vms_registry_find(const VmsRegistry *registry,

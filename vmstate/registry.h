@@ -43,6 +43,15 @@ const VmsSection *vms_registry_get(const VmsRegistry *registry, guint index);
 /* A buffer for savevm_save_reuse, owned by the registry. */
 GByteArray *vms_registry_save_buffer(VmsRegistry *registry);
 
+/*
+ * A buffer to read a state file into before savevm_load, owned by the
+ * registry and kept between loads: a checkpoint loop reads a file of the
+ * same size every time.  vms_registry_load_done() empties it after the
+ * load, and frees it if it held more than 1 MiB.
+ */
+GByteArray *vms_registry_load_buffer(VmsRegistry *registry);
+void vms_registry_load_done(VmsRegistry *registry);
+
 /* QEMU's find_se: idstr + instance, or the alias with instance 0. */
 const VmsSection *vms_registry_find(const VmsRegistry *registry,
                                     const char *idstr, uint32_t instance_id);

@@ -13,6 +13,23 @@
 #include "vmstate/vmstate-internal.h"
 #include "vmstate/vmstate-json.h"
 
+/* A node holding object (or array); the caller's reference moves to it. */
+static JsonNode *node_take_object(JsonObject *object)
+{
+    JsonNode *node = json_node_init_object(json_node_alloc(), object);
+
+    json_object_unref(object);
+    return node;
+}
+
+static JsonNode *node_take_array(JsonArray *array)
+{
+    JsonNode *node = json_node_init_array(json_node_alloc(), array);
+
+    json_array_unref(array);
+    return node;
+}
+
 static JsonNode *vms_json_object(const VmsDescription *d, const void *opaque,
                                  GHashTable *uint64s, unsigned depth);
 
@@ -58,7 +75,7 @@ static JsonNode *vms_json_pci(const VmsPciDevice *pci)
         json_array_add_int_element(irq, pci->irq_state[i]);
     }
     json_object_set_array_member(object, "irq_state", irq);
-    return json_node_init_object(json_node_alloc(), object);
+    return node_take_object(object);
 }
 
 static JsonNode *vms_json_field(const VmsField *f, const uint8_t *base,
@@ -78,7 +95,7 @@ static JsonNode *vms_json_field(const VmsField *f, const uint8_t *base,
                     ? vms_json_scalar(f->elem_kind, elem, uint64s)
                     : vms_json_object(f->vmsd, elem, uint64s, depth + 1));
         }
-        return json_node_init_array(json_node_alloc(), array);
+        return node_take_array(array);
     }
     case VMS_KIND_BUFFER:
         return vms_json_hex(p + f->start, f->size - f->start);
@@ -103,7 +120,7 @@ static JsonNode *vms_json_object(const VmsDescription *d, const void *opaque,
     JsonObject *object = json_object_new();
 
     if (depth >= VMS_MAX_DEPTH) {
-        return json_node_init_object(json_node_alloc(), object);
+        return node_take_object(object);
     }
     for (const VmsField *f = d->fields; f != NULL && f->kind != VMS_KIND_END;
          f++) {
@@ -124,7 +141,7 @@ static JsonNode *vms_json_object(const VmsDescription *d, const void *opaque,
         json_object_set_member(
             object, child, vms_json_object(sub, opaque, uint64s, depth + 1));
     }
-    return json_node_init_object(json_node_alloc(), object);
+    return node_take_object(object);
 }
 
 JsonNode *vms_to_json(const VmsDescription *d, const void *opaque,

@@ -233,13 +233,26 @@ class Env:
             except RuntimeError as exc:
                 suite.note("no test xenstored: %s" % exc)
         self.procs = []
+        self.valgrind_logs = {}
         self.saved_physmap = []
 
     def cleanup(self):
         for p in self.procs:
             if p.poll() is None:
-                p.kill()
-                p.wait()
+                if harness.VALGRIND:
+                    # SIGTERM, so that memcheck reports at exit.
+                    p.terminate()
+                    try:
+                        p.wait(timeout=harness.scaled(10))
+                    except subprocess.TimeoutExpired:
+                        pass
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+            if p.returncode == 99 and harness.VALGRIND:
+                log = self.valgrind_logs.get(p.pid)
+                self.suite.fail("valgrind found errors in a devmodeld run",
+                                open(log).read()[-6000:] if log else "")
         if self.xs is not None:
             self.xs.cleanup()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -285,10 +298,15 @@ class Env:
         if self.xs is not None:
             env = dict(self.xs.env(), XEN_DOMAIN_ID=str(DOMID))
         err = open(os.path.join(self.dir, "dm.err"), "ab")
+        log = None
+        if harness.VALGRIND:
+            log = os.path.join(self.dir, "valgrind-%d.log" % len(self.procs))
+            argv = [harness.VALGRIND_WRAPPER, log] + list(argv)
         p = subprocess.Popen(argv, stderr=err, pass_fds=pass_fds, env=env,
                              preexec_fn=harness.die_with_parent)
         err.close()
         self.procs.append(p)
+        self.valgrind_logs[p.pid] = log
         return p
 
     def stderr(self):

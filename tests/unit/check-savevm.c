@@ -373,6 +373,27 @@ START_TEST(test_inspect_and_dump)
 }
 END_TEST
 
+START_TEST(test_load_buffer_kept)
+{
+    Board board;
+
+    board_init(&board);
+    GByteArray *buf = vms_registry_load_buffer(board.registry);
+    g_byte_array_set_size(buf, 134138);
+    vms_registry_load_done(board.registry);
+    /* The same buffer, empty, with its room: no allocation next time. */
+    ck_assert_ptr_eq(vms_registry_load_buffer(board.registry), buf);
+    ck_assert_uint_eq(buf->len, 0);
+    g_byte_array_set_size(buf, 134138);
+    ck_assert_ptr_eq(vms_registry_load_buffer(board.registry), buf);
+    /* A large file's buffer is given back (valgrind sees no leak). */
+    g_byte_array_set_size(buf, 2 * 1024 * 1024);
+    vms_registry_load_done(board.registry);
+    ck_assert_uint_eq(vms_registry_load_buffer(board.registry)->len, 0);
+    board_clear(&board);
+}
+END_TEST
+
 Suite *savevm_suite(void)
 {
     Suite *s = suite_create("savevm");
@@ -390,6 +411,7 @@ Suite *savevm_suite(void)
     tcase_add_test(load, test_late_failure_changes_nothing);
     tcase_add_test(load, test_size_cap);
     tcase_add_test(load, test_inspect_and_dump);
+    tcase_add_test(load, test_load_buffer_kept);
     suite_add_tcase(s, save);
     suite_add_tcase(s, load);
     return s;
